@@ -1,0 +1,1 @@
+//! sibyl-example-consumer contract (work in progress).

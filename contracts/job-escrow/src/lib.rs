@@ -1,0 +1,1 @@
+//! sibyl-job-escrow contract (work in progress).

@@ -1,0 +1,1 @@
+//! sibyl-staking contract (work in progress).

@@ -1,0 +1,1 @@
+//! sibyl-oracle (work in progress).

@@ -1,0 +1,1 @@
+//! Attestation digest and commitment helpers.

@@ -1,0 +1,1 @@
+//! sibyl-infer (work in progress).

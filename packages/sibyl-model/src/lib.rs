@@ -1,0 +1,1 @@
+//! sibyl-model (work in progress).

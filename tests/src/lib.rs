@@ -1,0 +1,1 @@
+//! Checks and gas benchmarks of the release wasm (work in progress).
