@@ -108,6 +108,21 @@ pub struct OutputStage {
     pub clamp: Clamp,
 }
 
+impl OutputStage {
+    /// One multiplier for every channel.
+    pub fn per_tensor(requant: Requant, zero_point: i32, clamp: Clamp) -> OutputStage {
+        OutputStage {
+            requant: ChannelRequant::PerTensor(requant),
+            zero_point,
+            clamp,
+        }
+    }
+}
+
+/// The multiplier 1.0 (`2^30 / 2^31 × 2^1`): `multiply_by_quantized_multiplier(x, IDENTITY) == x`
+/// for |x| < 2^30.
+pub const IDENTITY: Requant = Requant::new(MULTIPLIER_MIN, 1);
+
 /// gemmlowp `SaturatingRoundingDoublingHighMul`: `round(a * b / 2^31)` with ties away from zero,
 /// saturating the single overflowing case `a == b == i32::MIN` to `i32::MAX`.
 pub const fn srdhm(a: i32, b: i32) -> i32 {
