@@ -44,6 +44,16 @@ impl ModelBuilder {
         }
     }
 
+    /// The model input.
+    pub fn input_spec(&self) -> &TensorSpec {
+        &self.input
+    }
+
+    /// The layers so far.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
     /// Appends a layer; it reads the previous tensor.
     pub fn layer(mut self, layer: Layer) -> ModelBuilder {
         self.layers.push(layer);

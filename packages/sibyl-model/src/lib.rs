@@ -18,6 +18,7 @@ mod limits;
 mod model;
 pub mod quant;
 pub mod reference;
+pub mod synthetic;
 mod tensor;
 mod validate;
 
