@@ -1,1 +1,414 @@
 //! Job-escrow contract messages.
+//!
+//! Hashes (model, input, output) travel as lowercase hex ([`HexBinary`]); raw bytes (inputs,
+//! outputs, salts, commitments, signatures) as base64 ([`Binary`]). Heights are block heights.
+
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Addr, Binary, Coin, Decimal, HexBinary, Uint128};
+
+/// Event types the escrow emits. wasmd prefixes them with `wasm-` on chain, so the oracle filters
+/// on e.g. `wasm-sibyl_assign`.
+pub mod events {
+    /// One per assigned operator on `SubmitJob`. Attributes: `job_id`, `operator`, `model_hash`,
+    /// `input_hash`, `commit_deadline`, `reveal_deadline`.
+    pub const ASSIGN: &str = "sibyl_assign";
+    /// On `SubmitJob`. Attributes: `job_id`, `consumer`, `model_hash`, `redundancy`, `quorum`,
+    /// `price`.
+    pub const SUBMIT: &str = "sibyl_submit";
+    /// On `Commit`. Attributes: `job_id`, `operator`.
+    pub const COMMIT: &str = "sibyl_commit";
+    /// On `Reveal`. Attributes: `job_id`, `operator`, `output_hash`.
+    pub const REVEAL: &str = "sibyl_reveal";
+    /// When a job reaches a terminal state. Attributes: `job_id`, `status` (`completed`,
+    /// `failed` or `cancelled`), `output_hash` (completed only), `refund`.
+    pub const SETTLE: &str = "sibyl_settle";
+    /// One per penalised operator at settlement. Attributes: `job_id`, `operator`, `reason`
+    /// (`wrong_result` or `missed`), `fraction`.
+    pub const SLASH: &str = "sibyl_slash";
+    /// A slash the staking contract refused. Attributes: `job_id`, `operator`, `error`.
+    pub const SLASH_FAILED: &str = "sibyl_slash_failed";
+    /// A fee payment the staking contract refused; the amount went to the treasury.
+    /// Attributes: `job_id`, `operator`, `amount`, `error`.
+    pub const PAYMENT_FAILED: &str = "sibyl_payment_failed";
+    /// The consumer's callback failed. Attributes: `job_id`, `error`.
+    pub const CALLBACK_FAILED: &str = "sibyl_callback_failed";
+}
+
+/// Where the assignment seed comes from. Only block data exists today; a randomness beacon can be
+/// added as another variant without changing the rest of the contract.
+#[cw_serde]
+pub enum SeedSource {
+    /// sha256 of the job id and the block's chain id, height, time and transaction index. The
+    /// block proposer (and, to a lesser degree, the submitter, who picks the block) can influence it.
+    BlockData,
+}
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// Defaults to the instantiating account.
+    pub admin: Option<String>,
+    /// The sibyl-staking contract; this escrow must be added to its slashers.
+    pub staking_contract: String,
+    /// Denom jobs are paid in; must be the staking contract's bond denom.
+    pub fee_denom: String,
+    /// Price of one model cost unit for one operator.
+    pub price_per_unit: Uint128,
+    /// Share of every job price kept by the protocol, in basis points (at most 10 000).
+    pub protocol_fee_bps: u16,
+    /// Receives protocol fees and rounding remainders (see `WithdrawTreasury`).
+    pub treasury: String,
+    /// Blocks after submission during which assigned operators may commit.
+    pub commit_window: u64,
+    /// Blocks after the commit deadline during which committed operators may reveal.
+    pub reveal_window: u64,
+    pub default_redundancy: u32,
+    pub max_redundancy: u32,
+    pub max_inline_input_bytes: u32,
+    pub max_output_bytes: u32,
+    /// Fraction of an operator's pool slashed (and the operator jailed) for revealing an output
+    /// that disagrees with the quorum.
+    pub wrong_result_slash: Decimal,
+    /// Fraction of an operator's pool slashed (and the operator jailed) for not committing or not
+    /// revealing an assigned job.
+    pub missed_job_slash: Decimal,
+    /// Chain id bound into attestation digests; must equal the chain's id.
+    pub chain_id: String,
+    /// Gas given to a consumer's callback; a callback that needs more fails (recorded on the job)
+    /// without blocking settlement.
+    pub callback_gas_limit: u64,
+    pub seed_source: SeedSource,
+}
+
+#[cw_serde]
+pub struct Config {
+    pub admin: Addr,
+    pub staking_contract: Addr,
+    pub fee_denom: String,
+    pub price_per_unit: Uint128,
+    pub protocol_fee_bps: u16,
+    pub treasury: Addr,
+    pub commit_window: u64,
+    pub reveal_window: u64,
+    pub default_redundancy: u32,
+    pub max_redundancy: u32,
+    pub max_inline_input_bytes: u32,
+    pub max_output_bytes: u32,
+    pub wrong_result_slash: Decimal,
+    pub missed_job_slash: Decimal,
+    pub chain_id: String,
+    pub callback_gas_limit: u64,
+    pub seed_source: SeedSource,
+}
+
+/// Admin-only changes; `None` keeps the current value. Open jobs keep their price and deadlines;
+/// slash fractions in force at settlement apply.
+#[cw_serde]
+#[derive(Default)]
+pub struct ConfigUpdate {
+    pub admin: Option<String>,
+    pub price_per_unit: Option<Uint128>,
+    pub protocol_fee_bps: Option<u16>,
+    pub treasury: Option<String>,
+    pub commit_window: Option<u64>,
+    pub reveal_window: Option<u64>,
+    pub default_redundancy: Option<u32>,
+    pub max_redundancy: Option<u32>,
+    pub max_inline_input_bytes: Option<u32>,
+    pub max_output_bytes: Option<u32>,
+    pub wrong_result_slash: Option<Decimal>,
+    pub missed_job_slash: Option<Decimal>,
+    pub chain_id: Option<String>,
+    pub callback_gas_limit: Option<u64>,
+    pub seed_source: Option<SeedSource>,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum DType {
+    I8,
+    U8,
+    I32,
+}
+
+#[cw_serde]
+pub struct TensorSpec {
+    pub dtype: DType,
+    pub shape: Vec<u32>,
+}
+
+/// A job's input: inline bytes (up to `max_inline_input_bytes`) or a content hash plus a URI where
+/// operators fetch bytes whose sha256 must equal `hash`.
+#[cw_serde]
+pub enum JobInput {
+    Inline { data: Binary },
+    Remote { hash: HexBinary, uri: String },
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Admin only (cost units set what operators are paid, and operators cannot refuse jobs).
+    RegisterModel {
+        /// sha256 of the model file.
+        model_hash: HexBinary,
+        uri: String,
+        input_spec: TensorSpec,
+        output_spec: TensorSpec,
+        /// Work units of one inference; the price of a job scales with it.
+        cost_units: u64,
+        /// May update the URI and deprecate the model; defaults to the sender.
+        owner: Option<String>,
+    },
+    /// Model owner or admin.
+    UpdateModelUri { model_hash: HexBinary, uri: String },
+    /// Model owner or admin. A deprecated model takes no new jobs; open jobs finish normally.
+    DeprecateModel { model_hash: HexBinary },
+    /// Pays exactly `Price {}` in the fee denom. The response data is a JSON [`SubmitJobResponse`].
+    SubmitJob {
+        model_hash: HexBinary,
+        input: JobInput,
+        /// Operators asked (k); defaults to `default_redundancy`.
+        redundancy: Option<u32>,
+        /// Matching answers needed (m, 1 ≤ m ≤ k); defaults to a strict majority of k.
+        quorum: Option<u32>,
+        /// Contract that receives [`crate::consumer::CallbackExecuteMsg`] when the job ends.
+        callback: Option<String>,
+    },
+    /// Assigned operator only, once, while the commit window is open.
+    /// `commitment` = [`crate::attestation::commitment`] (32 bytes).
+    Commit { job_id: u64, commitment: Binary },
+    /// Anyone may post it: the attestation signature by the operator's current attestation key
+    /// over [`crate::attestation::attestation_digest`] is what counts.
+    Reveal {
+        job_id: u64,
+        operator: String,
+        output: Binary,
+        salt: Binary,
+        /// 64-byte compact secp256k1 signature.
+        signature: Binary,
+    },
+    /// Anyone. Settles a job whose reveals are all in or whose reveal deadline has passed.
+    /// Calling it on a job that is already settled does nothing.
+    Settle { job_id: u64 },
+    /// Consumer only, before any commit and while the commit window is open: full refund.
+    Cancel { job_id: u64 },
+    /// Anyone: sends the accrued protocol fees to the treasury.
+    WithdrawTreasury {},
+    /// Admin only.
+    UpdateConfig(ConfigUpdate),
+}
+
+/// Data of the `SubmitJob` response.
+#[cw_serde]
+pub struct SubmitJobResponse {
+    pub job_id: u64,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum JobStatus {
+    /// Waiting for commits, reveals or settlement (see [`JobPhase`]).
+    Open,
+    /// A quorum agreed; the output is stored and operators were paid.
+    Completed,
+    /// No quorum by the reveal deadline; the consumer was refunded.
+    Failed,
+    /// Cancelled by the consumer before any commit; refunded.
+    Cancelled,
+}
+
+/// Where an open job stands at the queried height.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum JobPhase {
+    /// Assigned operators may commit (until `commit_deadline`).
+    Commit,
+    /// Committed operators may reveal (until `reveal_deadline`).
+    Reveal,
+    /// Nothing more can happen but settlement: anyone may call `Settle`.
+    AwaitingSettlement,
+}
+
+#[cw_serde]
+pub enum JobsFilter {
+    Consumer { address: String },
+    Status { status: JobStatus },
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(Config)]
+    Config {},
+    #[returns(ModelResponse)]
+    Model { model_hash: HexBinary },
+    #[returns(ModelsResponse)]
+    Models {
+        start_after: Option<HexBinary>,
+        limit: Option<u32>,
+    },
+    /// What `SubmitJob` charges for this model and redundancy.
+    #[returns(PriceResponse)]
+    Price {
+        model_hash: HexBinary,
+        redundancy: Option<u32>,
+    },
+    #[returns(JobResponse)]
+    Job { job_id: u64 },
+    /// Jobs in ascending id order.
+    #[returns(JobsResponse)]
+    Jobs {
+        filter: JobsFilter,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Every job the operator is assigned to and has not finished (revealed) yet, in ascending id
+    /// order, with what it must do now. The oracle's source of truth.
+    #[returns(PendingWorkResponse)]
+    PendingWork {
+        operator: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Protocol fees accrued and not yet sent to the treasury.
+    #[returns(TreasuryResponse)]
+    Treasury {},
+}
+
+#[cw_serde]
+pub struct ModelResponse {
+    pub model_hash: HexBinary,
+    pub uri: String,
+    pub input_spec: TensorSpec,
+    pub output_spec: TensorSpec,
+    pub cost_units: u64,
+    pub owner: Addr,
+    pub deprecated: bool,
+}
+
+#[cw_serde]
+pub struct ModelsResponse {
+    pub models: Vec<ModelResponse>,
+}
+
+/// `total = price_per_unit × cost_units × redundancy`, of which `protocol_fee = ⌊total ×
+/// protocol_fee_bps / 10 000⌋` and `per_operator = ⌊(total − protocol_fee) / redundancy⌋` is paid to
+/// each agreeing operator; `remainder = (total − protocol_fee) mod redundancy` goes to the treasury.
+#[cw_serde]
+pub struct PriceResponse {
+    pub total: Coin,
+    pub protocol_fee: Uint128,
+    pub per_operator: Uint128,
+    pub remainder: Uint128,
+}
+
+/// What happened to one assigned operator.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum OperatorOutcome {
+    /// Still open: nothing decided yet.
+    Pending,
+    /// Revealed the quorum's output and was paid.
+    Paid,
+    /// Revealed another output than the quorum's: slashed and jailed.
+    SlashedWrongResult,
+    /// Did not commit or did not reveal: slashed and jailed.
+    SlashedMissed,
+    /// Revealed, but no quorum formed (or the job was cancelled): neither paid nor slashed.
+    Unpaid,
+}
+
+#[cw_serde]
+pub struct AssignmentResponse {
+    pub operator: Addr,
+    pub commitment: Option<Binary>,
+    pub output_hash: Option<HexBinary>,
+    pub outcome: OperatorOutcome,
+}
+
+#[cw_serde]
+pub struct JobResult {
+    pub output: Binary,
+    pub output_hash: HexBinary,
+}
+
+/// The fields of a job that list queries return.
+#[cw_serde]
+pub struct JobSummary {
+    pub job_id: u64,
+    pub consumer: Addr,
+    pub model_hash: HexBinary,
+    pub input_hash: HexBinary,
+    pub redundancy: u32,
+    pub quorum: u32,
+    pub callback: Option<Addr>,
+    /// Escrowed payment.
+    pub price: Coin,
+    pub protocol_fee: Uint128,
+    pub submitted_height: u64,
+    pub commit_deadline: u64,
+    pub reveal_deadline: u64,
+    pub status: JobStatus,
+    /// Set while the job is open.
+    pub phase: Option<JobPhase>,
+    pub settled_height: Option<u64>,
+}
+
+#[cw_serde]
+pub struct JobResponse {
+    pub job: JobSummary,
+    pub input: JobInput,
+    pub assignments: Vec<AssignmentResponse>,
+    pub commits: u32,
+    pub reveals: u32,
+    /// Set once the job is completed.
+    pub result: Option<JobResult>,
+    /// The consumer callback's error, if it failed.
+    pub callback_error: Option<String>,
+}
+
+#[cw_serde]
+pub struct JobsResponse {
+    pub jobs: Vec<JobSummary>,
+}
+
+/// What an assigned operator must do next.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum WorkAction {
+    /// Compute the output and commit by `deadline_height`.
+    Commit,
+    /// Committed; the reveal phase opens when every operator has committed or after
+    /// `commit_deadline`, whichever comes first.
+    AwaitRevealPhase,
+    /// Reveal by `deadline_height`.
+    Reveal,
+    /// The operator's window has passed; the job only awaits `Settle` (anyone may call it).
+    Missed,
+}
+
+#[cw_serde]
+pub struct PendingWork {
+    pub job_id: u64,
+    pub model_hash: HexBinary,
+    pub model_uri: String,
+    pub input: JobInput,
+    pub input_hash: HexBinary,
+    pub action: WorkAction,
+    /// Last height at which `action` can be taken.
+    pub deadline_height: u64,
+    pub commit_deadline: u64,
+    pub reveal_deadline: u64,
+    /// The commitment the operator posted, if any.
+    pub commitment: Option<Binary>,
+}
+
+#[cw_serde]
+pub struct PendingWorkResponse {
+    pub work: Vec<PendingWork>,
+}
+
+#[cw_serde]
+pub struct TreasuryResponse {
+    pub treasury: Addr,
+    pub pending: Coin,
+}

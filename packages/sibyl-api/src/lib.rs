@@ -1,4 +1,5 @@
 //! Message types and helpers shared by the contracts and the oracle.
 pub mod attestation;
+pub mod consumer;
 pub mod escrow;
 pub mod staking;
