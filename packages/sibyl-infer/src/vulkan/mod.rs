@@ -1,0 +1,19 @@
+//! The Vulkan executor: integer compute shaders (`shaders/*.comp`, compiled by build.rs) launched
+//! through vulkano. See docs/vulkan.md for the kernels, device selection and why the results are
+//! bit-exact.
+
+mod buffers;
+mod context;
+mod dispatch;
+mod executor;
+mod gemm_benchmark;
+mod kernels;
+mod prepared;
+mod shaders;
+#[cfg(test)]
+mod requantize_probe;
+
+pub use context::VulkanContext;
+pub use executor::VulkanExecutor;
+pub use gemm_benchmark::GemmBenchmark;
+pub use kernels::GemmKernel;

@@ -1,0 +1,32 @@
+#version 450
+// Fully-connected layer as a tiled int8 GEMM:
+//   out[n][o] = requantize(bias[o] + sum_k (in[n][k] - input_zero_point) * weights[o][k])
+// Dispatch: (ceil(out_features / 64), ceil(batch / 64), 1) workgroups.
+
+layout(push_constant) uniform Params {
+    uint batch;
+    uint in_features;
+    uint out_features;
+    int input_zero_point;
+    uint input_signed;
+    int output_zero_point;
+    int act_min;
+    int act_max;
+} params;
+
+#include "gemm_common.glsl"
+
+#define GEMM_ROWS params.batch
+#define GEMM_COLUMNS params.out_features
+#define GEMM_K params.in_features
+#define OUTPUT_CHANNELS params.out_features
+
+int centred_a(uint group, uint row, uint k) {
+    return input_value(row * params.in_features + k) - params.input_zero_point;
+}
+
+#include "tiled_gemm.glsl"
+
+void main() {
+    tiled_gemm();
+}
