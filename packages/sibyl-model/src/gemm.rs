@@ -2,67 +2,129 @@
 //! and benchmarked on its own).
 //!
 //! `C[i][j] = bias[j] + Σ_k (A[i][k] - a_zero_point) * B[k][j]` in int32 with wrapping adds.
-//! Each centred input fits in i16 (|x - zp| <= 255) and each product of an i16 and an int8 weight
-//! fits in i16 × i16 -> i32 without saturation, so the inner loops are i16 dot products that the
-//! compiler turns into `pmaddwd` / `vpdpwssd`. Unlike `pmaddubsw`-based kernels nothing saturates:
-//! the result is exact for every input.
+//! Wrapping int32 arithmetic is a ring, so every grouping of these sums gives the same bits; the
+//! kernels below regroup freely and stay exact:
+//! - `portable`: centred i16 values and 4 × 4 register tiles of i16 dot products, compiled for
+//!   the best available instruction set (the compiler vectorizes it to `pmaddwd`);
+//! - `vnni` (x86-64 with AVX-512 VNNI): `vpdpbusd` on A shifted to unsigned bytes, then
+//!   `- zero_point × Σ_k B[k][j]`. `vpdpbusd` adds four u8 × i8 products into i32 without any
+//!   intermediate saturation, unlike the AVX2 `pmaddubsw` path of other libraries, so it is exact.
+
+mod portable;
+#[cfg(target_arch = "x86_64")]
+mod vnni;
 
 use crate::quant::{requantize, OutputStage};
 
-/// An 8-bit activation element, widened exactly to i32.
+/// An 8-bit activation element.
 pub trait Quantized8: Copy + Send + Sync {
+    /// Added to a value (and its zero point) to map the type's range onto 0..=255.
+    const UNSIGNED_OFFSET: i32;
+    /// The value, widened exactly.
     fn widen(self) -> i32;
+    /// `self + UNSIGNED_OFFSET` as a byte.
+    fn to_unsigned(self) -> u8;
 }
 
 impl Quantized8 for i8 {
+    const UNSIGNED_OFFSET: i32 = 128;
     fn widen(self) -> i32 {
         i32::from(self)
+    }
+    fn to_unsigned(self) -> u8 {
+        (self as u8) ^ 0x80
     }
 }
 
 impl Quantized8 for u8 {
+    const UNSIGNED_OFFSET: i32 = 0;
     fn widen(self) -> i32 {
         i32::from(self)
     }
+    fn to_unsigned(self) -> u8 {
+        self
+    }
 }
 
-/// The right-hand matrix `B` (k × n, int8) packed for the kernel: one contiguous row of `k`
-/// widened values per output column.
+/// Which kernel a [`PackedB`] is laid out for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Portable Rust, vectorized by the compiler (any CPU).
+    Portable,
+    /// x86-64 AVX-512 VNNI `vpdpbusd` (exact).
+    Avx512Vnni,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU supports.
+    pub fn best() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        if vnni::available() {
+            return Kernel::Avx512Vnni;
+        }
+        Kernel::Portable
+    }
+}
+
+/// The right-hand matrix `B` (k × n, int8) packed once for one kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackedB {
     n: usize,
     k: usize,
-    columns: Vec<i16>,
+    layout: Layout,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Layout {
+    /// One contiguous row of `k` widened values per output column.
+    Columns(Vec<i16>),
+    #[cfg(target_arch = "x86_64")]
+    Vnni(vnni::Panels),
 }
 
 impl PackedB {
-    /// Packs a row-major `k × n` matrix.
+    /// Packs a row-major `k × n` matrix for the best kernel.
     ///
     /// # Panics
     /// If `b.len() != k * n`.
     pub fn from_k_by_n(b: &[i8], k: usize, n: usize) -> PackedB {
         assert_eq!(b.len(), k * n, "B must hold k * n values");
-        let mut columns = vec![0i16; k * n];
-        for (row, values) in b.chunks_exact(n.max(1)).enumerate() {
-            for (column, &value) in values.iter().enumerate() {
-                columns[column * k + row] = i16::from(value);
-            }
-        }
-        PackedB { n, k, columns }
+        PackedB::pack(Kernel::best(), n, k, |column, depth| b[depth * n + column])
     }
 
     /// Packs a row-major `n × k` matrix (the transpose of B), such as fully-connected weights
-    /// `[out_features, in_features]`.
+    /// `[out_features, in_features]`, for the best kernel.
     ///
     /// # Panics
     /// If `bt.len() != n * k`.
     pub fn from_n_by_k(bt: &[i8], n: usize, k: usize) -> PackedB {
+        PackedB::from_n_by_k_for(Kernel::best(), bt, n, k)
+    }
+
+    /// As [`PackedB::from_n_by_k`], for a chosen kernel (falls back to `Portable` when the CPU
+    /// lacks the requested one).
+    ///
+    /// # Panics
+    /// If `bt.len() != n * k`.
+    pub fn from_n_by_k_for(kernel: Kernel, bt: &[i8], n: usize, k: usize) -> PackedB {
         assert_eq!(bt.len(), n * k, "B^T must hold n * k values");
-        PackedB {
-            n,
-            k,
-            columns: bt.iter().map(|&v| i16::from(v)).collect(),
-        }
+        PackedB::pack(kernel, n, k, |column, depth| bt[column * k + depth])
+    }
+
+    fn pack(kernel: Kernel, n: usize, k: usize, value: impl Fn(usize, usize) -> i8) -> PackedB {
+        let layout = match kernel {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512Vnni if vnni::available() => {
+                Layout::Vnni(vnni::Panels::new(n, k, &value))
+            }
+            _ => Layout::Columns(
+                (0..n)
+                    .flat_map(|column| (0..k).map(move |depth| (column, depth)))
+                    .map(|(column, depth)| i16::from(value(column, depth)))
+                    .collect(),
+            ),
+        };
+        PackedB { n, k, layout }
     }
 
     pub fn n(&self) -> usize {
@@ -73,16 +135,21 @@ impl PackedB {
         self.k
     }
 
-    fn column(&self, j: usize) -> &[i16] {
-        &self.columns[j * self.k..(j + 1) * self.k]
+    /// The kernel this packing runs on.
+    pub fn kernel(&self) -> Kernel {
+        match self.layout {
+            Layout::Columns(_) => Kernel::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Layout::Vnni(_) => Kernel::Avx512Vnni,
+        }
     }
 }
 
 /// Raw int32 accumulators: `out[i * n + j] = bias[j] + Σ_k (a[i * k + kk] - a_zero_point) * B[kk][j]`.
 ///
 /// # Panics
-/// If `a.len() != m * k`, `bias.len() != n` or `out.len() != m * n`, or if `a_zero_point` is
-/// outside the 8-bit range of `T` (a centred value would not fit in i16).
+/// If `a.len() != m * k`, `bias.len() != n` or `out.len() != m * n`, or if `a_zero_point` is not
+/// a value of `T`.
 pub fn gemm_i32<T: Quantized8>(
     a: &[T],
     m: usize,
@@ -92,12 +159,13 @@ pub fn gemm_i32<T: Quantized8>(
     out: &mut [i32],
 ) {
     assert_eq!(a.len(), m * b.k, "A must hold m * k values");
+    let zero_point = a_zero_point + T::UNSIGNED_OFFSET;
     assert!(
-        (-128..=255).contains(&a_zero_point),
-        "zero point must be an 8-bit value"
+        (0..=255).contains(&zero_point),
+        "the zero point must be a value of A's type"
     );
-    let centred = centre(a, a_zero_point);
-    gemm_centred(&centred, m, b, bias, out);
+    let unsigned: Vec<u8> = a.iter().map(|&x| x.to_unsigned()).collect();
+    gemm_unsigned(&unsigned, m, zero_point, b, bias, out);
 }
 
 /// Requantized output: `out[i * n + j] = requantize(acc[i][j], stage.requant[j], stage.zero_point, stage.clamp)`.
@@ -119,6 +187,35 @@ pub fn gemm_requantized<T: Quantized8>(
     requantize_rows(&acc, b.n, stage, out);
 }
 
+/// The kernel on A already mapped to unsigned bytes (`m × k`) with its zero point in 0..=255.
+///
+/// # Panics
+/// On length mismatches.
+pub(crate) fn gemm_unsigned(
+    a: &[u8],
+    m: usize,
+    zero_point: i32,
+    b: &PackedB,
+    bias: &[i32],
+    out: &mut [i32],
+) {
+    assert_eq!(a.len(), m * b.k, "A must hold m * k values");
+    assert_eq!(bias.len(), b.n, "bias must hold n values");
+    assert_eq!(out.len(), m * b.n, "C must hold m * n values");
+    if b.k == 0 {
+        // An empty reduction: every output is its bias.
+        for row in out.chunks_exact_mut(b.n.max(1)) {
+            row.copy_from_slice(&bias[..row.len()]);
+        }
+        return;
+    }
+    match &b.layout {
+        Layout::Columns(columns) => portable::gemm(a, m, zero_point, columns, b.n, b.k, bias, out),
+        #[cfg(target_arch = "x86_64")]
+        Layout::Vnni(panels) => vnni::gemm(a, m, zero_point, panels, bias, out),
+    }
+}
+
 /// Requantizes rows of `n` accumulators (channel = column) into int8.
 pub(crate) fn requantize_rows(acc: &[i32], n: usize, stage: &OutputStage, out: &mut [i8]) {
     for (acc_row, out_row) in acc.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
@@ -128,34 +225,4 @@ pub(crate) fn requantize_rows(acc: &[i32], n: usize, stage: &OutputStage, out: &
             *slot = requantize(value, requant, stage.zero_point, stage.clamp) as i8;
         }
     }
-}
-
-/// `x - zero_point` for each element; exact in i16 because both are 8-bit values.
-pub(crate) fn centre<T: Quantized8>(a: &[T], zero_point: i32) -> Vec<i16> {
-    a.iter().map(|&x| (x.widen() - zero_point) as i16).collect()
-}
-
-/// The kernel on already-centred A (`m × k`, i16).
-///
-/// # Panics
-/// On length mismatches.
-pub(crate) fn gemm_centred(a: &[i16], m: usize, b: &PackedB, bias: &[i32], out: &mut [i32]) {
-    let (n, k) = (b.n, b.k);
-    assert_eq!(a.len(), m * k, "A must hold m * k values");
-    assert_eq!(bias.len(), n, "bias must hold n values");
-    assert_eq!(out.len(), m * n, "C must hold m * n values");
-    for i in 0..m {
-        let row = &a[i * k..(i + 1) * k];
-        for j in 0..n {
-            out[i * n + j] = bias[j].wrapping_add(dot(row, b.column(j)));
-        }
-    }
-}
-
-/// Σ a[i] * b[i] with wrapping int32 adds.
-#[inline(always)]
-fn dot(a: &[i16], b: &[i16]) -> i32 {
-    a.iter().zip(b).fold(0i32, |acc, (&x, &w)| {
-        acc.wrapping_add(i32::from(x) * i32::from(w))
-    })
 }

@@ -2,7 +2,7 @@
 //! are rejected without panics; the GEMM and convolution agree with naive definitions.
 
 use proptest::prelude::*;
-use sibyl_model::gemm::{gemm_i32, gemm_requantized, PackedB};
+use sibyl_model::gemm::{gemm_i32, gemm_requantized, Kernel, PackedB};
 use sibyl_model::layer::{Conv2d, Layer};
 use sibyl_model::quant::{requantize, Clamp, OutputStage, Requant};
 use sibyl_model::synthetic::{random_conv2d, random_input, random_model, Rng, Settings};
@@ -76,6 +76,32 @@ proptest! {
         gemm_requantized(&a, m, zero_point, &packed, &bias, &stage, &mut requantized);
         for (acc, value) in out.iter().zip(&requantized) {
             prop_assert_eq!(i32::from(*value), requantize(*acc, requant, 3, Clamp::new(-100, 120)));
+        }
+    }
+
+    #[test]
+    fn every_kernel_gives_the_same_bits(
+        m in 0usize..20, n in 0usize..40, k in 0usize..80, seed in any::<u64>(), zero_point in 0i32..=255,
+    ) {
+        let mut rng = Rng::new(seed);
+        let a: Vec<u8> = (0..m * k).map(|_| rng.range_i32(0, 255) as u8).collect();
+        let bt: Vec<i8> = (0..n * k).map(|_| extreme_i8(&mut rng, -128)).collect();
+        let bias: Vec<i32> = (0..n).map(|_| rng.range_i32(i32::MIN, i32::MAX)).collect();
+        let mut outputs = Vec::new();
+        for kernel in [Kernel::Portable, Kernel::best()] {
+            let packed = PackedB::from_n_by_k_for(kernel, &bt, n, k);
+            let mut out = vec![0; m * n];
+            gemm_i32(&a, m, zero_point, &packed, &bias, &mut out);
+            outputs.push(out);
+        }
+        prop_assert_eq!(&outputs[0], &outputs[1]);
+        for i in 0..m {
+            for j in 0..n {
+                let expected = (0..k).fold(bias[j], |acc, kk| {
+                    acc.wrapping_add((i32::from(a[i * k + kk]) - zero_point) * i32::from(bt[j * k + kk]))
+                });
+                prop_assert_eq!(outputs[0][i * n + j], expected);
+            }
         }
     }
 

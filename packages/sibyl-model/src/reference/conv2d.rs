@@ -1,8 +1,8 @@
-//! 2-D convolution (NHWC, OHWI weights, groups): im2col into centred i16 patches, one GEMM per
-//! group, then requantization. Padded positions hold the input zero point, so their centred value
-//! is 0.
+//! 2-D convolution (NHWC, OHWI weights, groups): im2col into patches (values mapped to unsigned
+//! bytes, as the GEMM takes them), one GEMM per group, then requantization. Padded positions hold
+//! the input zero point, so they add nothing.
 
-use crate::gemm::{centre, gemm_centred, requantize_rows, PackedB, Quantized8};
+use crate::gemm::{gemm_unsigned, requantize_rows, PackedB, Quantized8};
 use crate::layer::Conv2d;
 use crate::quant::{ChannelRequant, OutputStage};
 use crate::tensor::TensorSpec;
@@ -12,7 +12,10 @@ const PIXELS_PER_BLOCK: usize = 256;
 
 pub(super) fn run<T: Quantized8>(conv: &Conv2d, input: &[T], input_spec: &TensorSpec) -> Vec<i8> {
     let geometry = Geometry::new(conv, input_spec);
-    let centred = centre(input, conv.input_zero_point);
+    let unsigned: Vec<u8> = input.iter().map(|&x| x.to_unsigned()).collect();
+    // A validated zero point is a value of T, so it maps into 0..=255.
+    let zero_point = conv.input_zero_point + T::UNSIGNED_OFFSET;
+    let pad = zero_point as u8;
     let groups = conv.groups as usize;
     let out_per_group = conv.out_channels as usize / groups;
     let k = geometry.patch_len();
@@ -34,12 +37,13 @@ pub(super) fn run<T: Quantized8>(conv: &Conv2d, input: &[T], input_spec: &Tensor
             let count = PIXELS_PER_BLOCK.min(pixels - first);
             patches.clear();
             for pixel in first..first + count {
-                geometry.push_patch(&centred, pixel, group, &mut patches);
+                geometry.push_patch(&unsigned, pad, pixel, group, &mut patches);
             }
             acc.resize(count * out_per_group, 0);
-            gemm_centred(
+            gemm_unsigned(
                 &patches,
                 count,
+                zero_point,
                 &weights,
                 &conv.bias[channels.clone()],
                 &mut acc,
@@ -114,8 +118,9 @@ impl Geometry {
         self.kernel_h * self.kernel_w * self.group_c
     }
 
-    /// Appends the centred patch (ky, kx, channel order = OHWI weight order) of one output pixel.
-    fn push_patch(&self, centred: &[i16], pixel: usize, group: usize, patches: &mut Vec<i16>) {
+    /// Appends the patch (ky, kx, channel order = OHWI weight order) of one output pixel; padded
+    /// positions get `pad`, the input zero point.
+    fn push_patch(&self, input: &[u8], pad: u8, pixel: usize, group: usize, patches: &mut Vec<u8>) {
         let ox = pixel % self.out_w;
         let oy = (pixel / self.out_w) % self.out_h;
         let n = pixel / (self.out_w * self.out_h);
@@ -133,9 +138,9 @@ impl Geometry {
                     (Some(y), Some(x)) => {
                         let start =
                             ((n * self.in_h + y) * self.in_w + x) * self.in_c + first_channel;
-                        patches.extend_from_slice(&centred[start..start + self.group_c]);
+                        patches.extend_from_slice(&input[start..start + self.group_c]);
                     }
-                    _ => patches.extend(core::iter::repeat_n(0, self.group_c)),
+                    _ => patches.extend(core::iter::repeat_n(pad, self.group_c)),
                 }
             }
         }

@@ -1,0 +1,182 @@
+//! The AVX-512 VNNI kernel: `vpdpbusd` adds four u8 × i8 products into each i32 lane, exactly.
+//!
+//! B is packed in panels of 32 columns (two registers of 16 i32 lanes); within a panel, for each
+//! group of four consecutive k, the 32 columns' four bytes are contiguous. A micro-tile of 8 rows
+//! × 32 columns keeps 16 accumulators in registers; each step loads two B vectors, broadcasts four
+//! bytes of each A row, and issues 16 `vpdpbusd`. The result is
+//! `bias + Σ a_u8 · b - zero_point · Σ_k b`, equal in wrapping int32 to the definition.
+
+use core::arch::x86_64::{
+    __m512i, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_set1_epi32, _mm512_setzero_si512,
+    _mm512_storeu_si512,
+};
+
+/// Columns per panel: two vectors of 16 i32 lanes.
+const PANEL: usize = 32;
+/// Lanes per vector.
+const LANES: usize = 16;
+/// Rows per micro-tile.
+const ROWS: usize = 8;
+/// Consecutive k values in one i32 lane of `vpdpbusd`.
+const DEPTH: usize = 4;
+
+pub(super) fn available() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vnni")
+}
+
+/// B packed for the kernel, with the column sums that undo the zero point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Panels {
+    n: usize,
+    k: usize,
+    /// `k` rounded up to a multiple of 4.
+    k_padded: usize,
+    /// `[panel][k / 4][32 columns][4]`, zero beyond `n` and `k`.
+    data: Vec<i8>,
+    /// `Σ_k B[k][j]` for each column.
+    column_sums: Vec<i32>,
+}
+
+impl Panels {
+    pub(super) fn new(n: usize, k: usize, value: &impl Fn(usize, usize) -> i8) -> Panels {
+        let k_padded = k.div_ceil(DEPTH) * DEPTH;
+        let panels = n.div_ceil(PANEL);
+        let mut data = vec![0i8; panels * k_padded * PANEL];
+        let mut column_sums = vec![0i32; n];
+        for (column, sum) in column_sums.iter_mut().enumerate() {
+            let (panel, lane) = (column / PANEL, column % PANEL);
+            for depth in 0..k {
+                let v = value(column, depth);
+                let quad = depth / DEPTH;
+                data[((panel * (k_padded / DEPTH) + quad) * PANEL + lane) * DEPTH
+                    + depth % DEPTH] = v;
+                *sum = sum.wrapping_add(i32::from(v));
+            }
+        }
+        Panels {
+            n,
+            k,
+            k_padded,
+            data,
+            column_sums,
+        }
+    }
+}
+
+pub(super) fn gemm(
+    a: &[u8],
+    m: usize,
+    zero_point: i32,
+    panels: &Panels,
+    bias: &[i32],
+    out: &mut [i32],
+) {
+    let (n, k, k_padded) = (panels.n, panels.k, panels.k_padded);
+    let a_packed = pack_a(a, m, k, k_padded);
+    let output = Output {
+        m,
+        n,
+        zero_point,
+        column_sums: &panels.column_sums,
+        bias,
+    };
+    // SAFETY: `Panels` exist only when `available()` returned true (see `PackedB::pack`).
+    unsafe { gemm_panels(&a_packed, k_padded / DEPTH, &panels.data, &output, out) }
+}
+
+/// A as `[row block][k / 4][8 rows]` little-endian i32 quads, so one micro-tile step reads the
+/// eight rows' quads from one 32-byte run. Rows and k are padded with zeros (0 × b adds nothing).
+fn pack_a(a: &[u8], m: usize, k: usize, k_padded: usize) -> Vec<i32> {
+    let quads = k_padded / DEPTH;
+    let blocks = m.div_ceil(ROWS);
+    let mut packed = vec![0i32; blocks * quads * ROWS];
+    for (row, values) in a.chunks_exact(k.max(1)).enumerate().take(m) {
+        let (block, r) = (row / ROWS, row % ROWS);
+        for (quad, bytes) in values.chunks(DEPTH).enumerate() {
+            let mut word = [0u8; DEPTH];
+            word[..bytes.len()].copy_from_slice(bytes);
+            packed[(block * quads + quad) * ROWS + r] = i32::from_le_bytes(word);
+        }
+    }
+    packed
+}
+
+struct Output<'a> {
+    m: usize,
+    n: usize,
+    zero_point: i32,
+    column_sums: &'a [i32],
+    bias: &'a [i32],
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn gemm_panels(a: &[i32], quads: usize, b: &[i8], output: &Output<'_>, out: &mut [i32]) {
+    let panel_len = quads * PANEL * DEPTH;
+    let block_len = quads * ROWS;
+    for (panel, b_panel) in b.chunks_exact(panel_len.max(1)).enumerate() {
+        for (block, a_block) in a.chunks_exact(block_len.max(1)).enumerate() {
+            let acc = micro_tile(a_block, b_panel, quads);
+            store(&acc, block * ROWS, panel * PANEL, output, out);
+        }
+    }
+}
+
+/// 8 rows × 32 columns of `Σ_k a_u8 · b`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn micro_tile(a_block: &[i32], b_panel: &[i8], quads: usize) -> [[__m512i; 2]; ROWS] {
+    let mut acc = [[_mm512_setzero_si512(); 2]; ROWS];
+    let a_block = &a_block[..quads * ROWS];
+    let b_panel = &b_panel[..quads * PANEL * DEPTH];
+    for (a_quads, b_quad) in a_block
+        .chunks_exact(ROWS)
+        .zip(b_panel.chunks_exact(PANEL * DEPTH))
+    {
+        // SAFETY: `b_quad` holds 128 bytes; each unaligned load reads 64 of them.
+        let (b0, b1) = unsafe {
+            (
+                _mm512_loadu_si512(b_quad.as_ptr().cast()),
+                _mm512_loadu_si512(b_quad[LANES * DEPTH..].as_ptr().cast()),
+            )
+        };
+        for (acc_row, &quad) in acc.iter_mut().zip(a_quads) {
+            let a_broadcast = _mm512_set1_epi32(quad);
+            acc_row[0] = _mm512_dpbusd_epi32(acc_row[0], a_broadcast, b0);
+            acc_row[1] = _mm512_dpbusd_epi32(acc_row[1], a_broadcast, b1);
+        }
+    }
+    acc
+}
+
+/// Writes the valid rows and columns of a micro-tile: `bias + acc - zero_point · Σ_k b`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn store(
+    acc: &[[__m512i; 2]; ROWS],
+    row0: usize,
+    column0: usize,
+    output: &Output<'_>,
+    out: &mut [i32],
+) {
+    for (r, acc_row) in acc.iter().enumerate() {
+        let row = row0 + r;
+        if row >= output.m {
+            return;
+        }
+        let mut lanes = [0i32; PANEL];
+        // SAFETY: `lanes` holds 32 i32; each store writes 16 of them.
+        unsafe {
+            _mm512_storeu_si512(lanes.as_mut_ptr().cast(), acc_row[0]);
+            _mm512_storeu_si512(lanes[LANES..].as_mut_ptr().cast(), acc_row[1]);
+        }
+        let columns = PANEL.min(output.n - column0);
+        for (c, &sum) in lanes[..columns].iter().enumerate() {
+            let j = column0 + c;
+            out[row * output.n + j] = output.bias[j]
+                .wrapping_add(sum)
+                .wrapping_sub(output.zero_point.wrapping_mul(output.column_sums[j]));
+        }
+    }
+}
