@@ -22,7 +22,9 @@ fn main() -> ExitCode {
 }
 
 fn run(dir: &std::path::Path, limit: Option<usize>) -> Result<(), String> {
-    let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
+    let read = |name: &str| {
+        std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+    };
     let bytes = read("digits.sibylmodel")?;
     let model = Model::parse(&bytes, &Limits::default()).map_err(|e| e.to_string())?;
     let (inputs, labels) = (read("test_inputs.bin")?, read("test_labels.bin")?);

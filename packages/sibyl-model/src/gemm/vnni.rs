@@ -4,11 +4,11 @@
 //! group of four consecutive k, the 32 columns' four bytes are contiguous. A micro-tile of 8 rows
 //! × 32 columns keeps 16 accumulators in registers; each step loads two B vectors, broadcasts four
 //! bytes of each A row, and issues 16 `vpdpbusd`. The result is
-//! `bias + Σ a_u8 · b - zero_point · Σ_k b`, equal in wrapping int32 to the definition.
+//! `Σ a_u8 · b + (bias - zero_point · Σ_k b)`, equal in wrapping int32 to the definition.
 
 use core::arch::x86_64::{
-    __m512i, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_set1_epi32, _mm512_setzero_si512,
-    _mm512_storeu_si512,
+    __m512i, _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_set1_epi32,
+    _mm512_setzero_si512, _mm512_storeu_si512,
 };
 
 /// Columns per panel: two vectors of 16 i32 lanes.
@@ -75,12 +75,15 @@ pub(super) fn gemm(
 ) {
     let (n, k, k_padded) = (panels.n, panels.k, panels.k_padded);
     let a_packed = pack_a(a, m, k, k_padded);
+    // `bias - zero_point · Σ_k b` per column, padded to whole panels.
+    let mut offsets = vec![0i32; n.div_ceil(PANEL) * PANEL];
+    for ((offset, &b), &sum) in offsets.iter_mut().zip(bias).zip(&panels.column_sums) {
+        *offset = b.wrapping_sub(zero_point.wrapping_mul(sum));
+    }
     let output = Output {
         m,
         n,
-        zero_point,
-        column_sums: &panels.column_sums,
-        bias,
+        offsets: &offsets,
     };
     // SAFETY: `Panels` exist only when `available()` returned true (see `PackedB::pack`).
     unsafe { gemm_panels(&a_packed, k_padded / DEPTH, &panels.data, &output, out) }
@@ -106,9 +109,8 @@ fn pack_a(a: &[u8], m: usize, k: usize, k_padded: usize) -> Vec<i32> {
 struct Output<'a> {
     m: usize,
     n: usize,
-    zero_point: i32,
-    column_sums: &'a [i32],
-    bias: &'a [i32],
+    /// `bias - zero_point · Σ_k b` for each column (zero past `n`).
+    offsets: &'a [i32],
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -150,7 +152,7 @@ fn micro_tile(a_block: &[i32], b_panel: &[i8], quads: usize) -> [[__m512i; 2]; R
     acc
 }
 
-/// Writes the valid rows and columns of a micro-tile: `bias + acc - zero_point · Σ_k b`.
+/// Writes the valid rows and columns of a micro-tile: `acc + bias - zero_point · Σ_k b`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 fn store(
@@ -160,23 +162,36 @@ fn store(
     output: &Output<'_>,
     out: &mut [i32],
 ) {
-    for (r, acc_row) in acc.iter().enumerate() {
-        let row = row0 + r;
-        if row >= output.m {
-            return;
-        }
-        let mut lanes = [0i32; PANEL];
-        // SAFETY: `lanes` holds 32 i32; each store writes 16 of them.
-        unsafe {
-            _mm512_storeu_si512(lanes.as_mut_ptr().cast(), acc_row[0]);
-            _mm512_storeu_si512(lanes[LANES..].as_mut_ptr().cast(), acc_row[1]);
-        }
-        let columns = PANEL.min(output.n - column0);
-        for (c, &sum) in lanes[..columns].iter().enumerate() {
-            let j = column0 + c;
-            out[row * output.n + j] = output.bias[j]
-                .wrapping_add(sum)
-                .wrapping_sub(output.zero_point.wrapping_mul(output.column_sums[j]));
+    let offsets = &output.offsets[column0..column0 + PANEL];
+    // SAFETY: `offsets` holds 32 i32; each load reads 16 of them.
+    let (offset0, offset1) = unsafe {
+        (
+            _mm512_loadu_si512(offsets.as_ptr().cast()),
+            _mm512_loadu_si512(offsets[LANES..].as_ptr().cast()),
+        )
+    };
+    let columns = PANEL.min(output.n - column0);
+    for (r, acc_row) in acc.iter().enumerate().take(output.m.saturating_sub(row0)) {
+        let values = [
+            _mm512_add_epi32(acc_row[0], offset0),
+            _mm512_add_epi32(acc_row[1], offset1),
+        ];
+        let start = (row0 + r) * output.n + column0;
+        let target = &mut out[start..start + columns];
+        if columns == PANEL {
+            // SAFETY: `target` holds 32 i32; each store writes 16 of them.
+            unsafe {
+                _mm512_storeu_si512(target.as_mut_ptr().cast(), values[0]);
+                _mm512_storeu_si512(target[LANES..].as_mut_ptr().cast(), values[1]);
+            }
+        } else {
+            let mut lanes = [0i32; PANEL];
+            // SAFETY: `lanes` holds 32 i32; each store writes 16 of them.
+            unsafe {
+                _mm512_storeu_si512(lanes.as_mut_ptr().cast(), values[0]);
+                _mm512_storeu_si512(lanes[LANES..].as_mut_ptr().cast(), values[1]);
+            }
+            target.copy_from_slice(&lanes[..columns]);
         }
     }
 }
