@@ -22,6 +22,10 @@ fn digits(c: &mut Criterion) {
     group.bench_function("inference", |bench| {
         bench.iter(|| reference::run(&model, black_box(image)))
     });
+    let prepared = reference::Prepared::new(model.clone());
+    group.bench_function("inference_prepared", |bench| {
+        bench.iter(|| prepared.run(black_box(image)))
+    });
     group.finish();
 }
 

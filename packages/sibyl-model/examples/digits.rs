@@ -27,18 +27,20 @@ fn run(dir: &std::path::Path, limit: Option<usize>) -> Result<(), String> {
     };
     let bytes = read("digits.sibylmodel")?;
     let model = Model::parse(&bytes, &Limits::default()).map_err(|e| e.to_string())?;
+    let model_hash = model.hash();
+    let prepared = reference::Prepared::new(model);
     let (inputs, labels) = (read("test_inputs.bin")?, read("test_labels.bin")?);
     let count = limit.unwrap_or(labels.len()).min(labels.len());
     let mut correct = 0;
     for (image, &label) in inputs.chunks_exact(64).zip(&labels).take(count) {
-        let output = reference::run(&model, image).map_err(|e| e.to_string())?;
+        let output = prepared.run(image).map_err(|e| e.to_string())?;
         if output.values_i32()[0] == i32::from(label) {
             correct += 1;
         }
     }
-    let first = reference::run(&model, &inputs[..64]).map_err(|e| e.to_string())?;
+    let first = prepared.run(&inputs[..64]).map_err(|e| e.to_string())?;
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    println!("model {}", hex(&model.hash()));
+    println!("model {}", hex(&model_hash));
     println!("accuracy {correct}/{count}");
     println!("first output hash {}", hex(&first.hash()));
     Ok(())

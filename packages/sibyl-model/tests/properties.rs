@@ -30,6 +30,8 @@ proptest! {
         let input = random_input(&mut rng, model.input_spec(), extremes);
         let first = reference::run(&model, &input).expect("runs");
         prop_assert_eq!(&first.spec(), model.output_spec());
+        let prepared = reference::Prepared::new(model.clone());
+        prop_assert_eq!(first.hash(), prepared.run(&input).unwrap().hash());
         prop_assert_eq!(first.hash(), reference::run(&model, &input).unwrap().hash());
     }
 

@@ -7,10 +7,28 @@ use crate::layer::Conv2d;
 use crate::quant::{ChannelRequant, OutputStage};
 use crate::tensor::TensorSpec;
 
-/// Output pixels per GEMM call: bounds the im2col buffer for large images.
+/// Most output pixels per GEMM call.
 const PIXELS_PER_BLOCK: usize = 256;
+/// Bytes of im2col patches per GEMM call (at least one patch): bounds memory for long reductions.
+const PATCH_BUDGET: usize = 1 << 20;
 
-pub(super) fn run<T: Quantized8>(conv: &Conv2d, input: &[T], input_spec: &TensorSpec) -> Vec<i8> {
+/// The weights of each group packed for the GEMM (OHWI rows are B^T, one row per output channel).
+pub(super) fn pack(conv: &Conv2d) -> Vec<PackedB> {
+    let groups = conv.groups as usize;
+    let out_per_group = conv.out_channels as usize / groups;
+    let k = (conv.kernel_h * conv.kernel_w * conv.in_channels_per_group) as usize;
+    conv.weights
+        .chunks_exact((out_per_group * k).max(1))
+        .map(|group_weights| PackedB::from_n_by_k(group_weights, out_per_group, k))
+        .collect()
+}
+
+pub(super) fn run<T: Quantized8>(
+    conv: &Conv2d,
+    weights: &[PackedB],
+    input: &[T],
+    input_spec: &TensorSpec,
+) -> Vec<i8> {
     let geometry = Geometry::new(conv, input_spec);
     let unsigned: Vec<u8> = input.iter().map(|&x| x.to_unsigned()).collect();
     // A validated zero point is a value of T, so it maps into 0..=255.
@@ -22,19 +40,15 @@ pub(super) fn run<T: Quantized8>(conv: &Conv2d, input: &[T], input_spec: &Tensor
     let pixels = geometry.batch * geometry.out_h * geometry.out_w;
     let out_channels = conv.out_channels as usize;
     let mut out = vec![0i8; pixels * out_channels];
-    let mut patches = Vec::with_capacity(PIXELS_PER_BLOCK.min(pixels) * k);
+    let block = (PATCH_BUDGET / k.max(1)).clamp(1, PIXELS_PER_BLOCK);
+    let mut patches = Vec::with_capacity(block.min(pixels) * k);
     let mut acc = Vec::new();
     let mut block_out = Vec::new();
-    for group in 0..groups {
+    for (group, weights) in weights.iter().enumerate().take(groups) {
         let channels = group * out_per_group..(group + 1) * out_per_group;
-        let weights = PackedB::from_n_by_k(
-            &conv.weights[channels.start * k..channels.end * k],
-            out_per_group,
-            k,
-        );
         let stage = group_stage(&conv.output, channels.clone());
-        for first in (0..pixels).step_by(PIXELS_PER_BLOCK) {
-            let count = PIXELS_PER_BLOCK.min(pixels - first);
+        for first in (0..pixels).step_by(block) {
+            let count = block.min(pixels - first);
             patches.clear();
             for pixel in first..first + count {
                 geometry.push_patch(&unsigned, pad, pixel, group, &mut patches);
@@ -44,7 +58,7 @@ pub(super) fn run<T: Quantized8>(conv: &Conv2d, input: &[T], input_spec: &Tensor
                 &patches,
                 count,
                 zero_point,
-                &weights,
+                weights,
                 &conv.bias[channels.clone()],
                 &mut acc,
             );

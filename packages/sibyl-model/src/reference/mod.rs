@@ -9,12 +9,62 @@ mod pool;
 
 use crate::dtype::DType;
 use crate::error::ExecError;
+use crate::gemm::PackedB;
 use crate::layer::Layer;
 use crate::model::Model;
 use crate::tensor::{Tensor, TensorSpec};
 
 /// Runs `model` on raw input bytes (the input tensor's elements, little-endian, row-major).
+/// Packs the weights on every call; use [`Prepared`] to run one model many times.
 pub fn run(model: &Model, input: &[u8]) -> Result<Tensor, ExecError> {
+    execute(model, &pack_weights(model), input)
+}
+
+/// A model with its weights packed once for the GEMM kernel. Same results as [`run`].
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    model: Model,
+    weights: Vec<LayerWeights>,
+}
+
+impl Prepared {
+    pub fn new(model: Model) -> Prepared {
+        let weights = pack_weights(&model);
+        Prepared { model, weights }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Runs the model on raw input bytes.
+    pub fn run(&self, input: &[u8]) -> Result<Tensor, ExecError> {
+        execute(&self.model, &self.weights, input)
+    }
+}
+
+/// Packed GEMM operands of one layer.
+#[derive(Clone, Debug)]
+enum LayerWeights {
+    None,
+    Dense(PackedB),
+    /// One per group.
+    Conv(Vec<PackedB>),
+}
+
+fn pack_weights(model: &Model) -> Vec<LayerWeights> {
+    model
+        .layers()
+        .iter()
+        .map(|layer| match layer {
+            Layer::FullyConnected(fc) => LayerWeights::Dense(fully_connected::pack(fc)),
+            Layer::Conv2d(conv) => LayerWeights::Conv(conv2d::pack(conv)),
+            _ => LayerWeights::None,
+        })
+        .collect()
+}
+
+fn execute(model: &Model, weights: &[LayerWeights], input: &[u8]) -> Result<Tensor, ExecError> {
     let input_spec = model.input_spec();
     let expected = input_spec.byte_len().unwrap_or(u64::MAX);
     if expected != input.len() as u64 {
@@ -28,8 +78,8 @@ pub fn run(model: &Model, input: &[u8]) -> Result<Tensor, ExecError> {
     let last_use = last_uses(model.layers());
     let mut tensors: Vec<Option<Values>> = Vec::with_capacity(specs.len());
     tensors.push(Some(Values::from_bytes(input_spec.dtype, input)));
-    for (index, layer) in model.layers().iter().enumerate() {
-        let output = run_layer(layer, index, specs, &tensors);
+    for (index, (layer, layer_weights)) in model.layers().iter().zip(weights).enumerate() {
+        let output = run_layer(layer, layer_weights, index, specs, &tensors);
         for (tensor, &last) in tensors.iter_mut().zip(&last_use) {
             if last <= index {
                 *tensor = None;
@@ -52,39 +102,43 @@ pub fn run(model: &Model, input: &[u8]) -> Result<Tensor, ExecError> {
 
 fn run_layer(
     layer: &Layer,
+    weights: &LayerWeights,
     index: usize,
     specs: &[TensorSpec],
     tensors: &[Option<Values>],
 ) -> Values {
     let input = live(tensors, index);
     let input_spec = &specs[index];
-    match layer {
-        Layer::FullyConnected(fc) => Values::I8(match input {
-            Values::I8(x) => fully_connected::run(fc, x, input_spec),
-            Values::U8(x) => fully_connected::run(fc, x, input_spec),
+    match (layer, weights) {
+        (Layer::FullyConnected(fc), LayerWeights::Dense(packed)) => Values::I8(match input {
+            Values::I8(x) => fully_connected::run(fc, packed, x, input_spec),
+            Values::U8(x) => fully_connected::run(fc, packed, x, input_spec),
             Values::I32(_) => unreachable_dtype(),
         }),
-        Layer::Conv2d(conv) => Values::I8(match input {
-            Values::I8(x) => conv2d::run(conv, x, input_spec),
-            Values::U8(x) => conv2d::run(conv, x, input_spec),
+        (Layer::Conv2d(conv), LayerWeights::Conv(packed)) => Values::I8(match input {
+            Values::I8(x) => conv2d::run(conv, packed, x, input_spec),
+            Values::U8(x) => conv2d::run(conv, packed, x, input_spec),
             Values::I32(_) => unreachable_dtype(),
         }),
-        Layer::MaxPool2d(pool) => match input {
+        (Layer::FullyConnected(_) | Layer::Conv2d(_), _) => {
+            unreachable!("pack_weights packs every fully-connected and conv2d layer")
+        }
+        (Layer::MaxPool2d(pool), _) => match input {
             Values::I8(x) => Values::I8(pool::max_pool(&pool.window, x, input_spec)),
             Values::U8(x) => Values::U8(pool::max_pool(&pool.window, x, input_spec)),
             Values::I32(_) => unreachable_dtype(),
         },
-        Layer::AvgPool2d(pool) => match input {
+        (Layer::AvgPool2d(pool), _) => match input {
             Values::I8(x) => Values::I8(pool::avg_pool(pool, x, input_spec)),
             Values::U8(x) => Values::U8(pool::avg_pool(pool, x, input_spec)),
             Values::I32(_) => unreachable_dtype(),
         },
-        Layer::Add(add) => {
+        (Layer::Add(add), _) => {
             let rhs = live(tensors, add.rhs_tensor as usize);
             Values::I8(add::run(add, &input.widened(), &rhs.widened()))
         }
-        Layer::Reshape(_) => input.clone(),
-        Layer::ArgMax(_) => Values::I32(arg_max::run(&input.widened(), input_spec)),
+        (Layer::Reshape(_), _) => input.clone(),
+        (Layer::ArgMax(_), _) => Values::I32(arg_max::run(&input.widened(), input_spec)),
     }
 }
 
