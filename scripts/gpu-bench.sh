@@ -19,4 +19,4 @@ if command -v vulkaninfo >/dev/null 2>&1; then
     fi
 fi
 
-cargo run --quiet --release -p sibyl-infer --example gpu_bench -- "${1:-256,512,1024}" "${2:-256}"
+cargo run --quiet ${SIBYL_BENCH_PROFILE:+--profile "$SIBYL_BENCH_PROFILE"} -p sibyl-infer --example gpu_bench -- "${1:-256,512,1024}" "${2:-256}"

@@ -14,7 +14,8 @@ const SHADER_DIR: &str = "src/vulkan/shaders";
 fn main() {
     println!("cargo:rerun-if-changed={SHADER_DIR}");
     println!("cargo:rerun-if-env-changed=GLSLC");
-    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| fail("OUT_DIR is not set")));
+    let out_dir =
+        PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| fail("OUT_DIR is not set")));
     let glslc = env::var_os("GLSLC").unwrap_or_else(|| "glslc".into());
     let entries = fs::read_dir(SHADER_DIR)
         .unwrap_or_else(|error| fail(&format!("cannot read {SHADER_DIR}: {error}")));
@@ -23,7 +24,10 @@ fn main() {
             .unwrap_or_else(|error| fail(&format!("cannot read {SHADER_DIR}: {error}")))
             .path();
         println!("cargo:rerun-if-changed={}", path.display());
-        if path.extension().is_some_and(|extension| extension == "comp") {
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "comp")
+        {
             compile(&glslc, &path, &out_dir);
         }
     }

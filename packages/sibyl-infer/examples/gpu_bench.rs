@@ -14,7 +14,10 @@ const MIN_TIME: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (tiled, naive) = match (parse(args.next(), "256,512,1024"), parse(args.next(), "256")) {
+    let (tiled, naive) = match (
+        parse(args.next(), "256,512,1024"),
+        parse(args.next(), "256"),
+    ) {
         (Some(tiled), Some(naive)) => (tiled, naive),
         _ => {
             eprintln!("usage: gpu_bench [sizes, e.g. 256,512,1024] [naive sizes, e.g. 256]");
@@ -29,7 +32,10 @@ fn main() -> ExitCode {
         }
     };
     println!("device: {}", executor.device_description());
-    println!("{:<8} {:>6} {:>10} {:>12} {:>9}", "kernel", "size", "launches", "median ms", "GMAC/s");
+    println!(
+        "{:<8} {:>6} {:>10} {:>12} {:>9}",
+        "kernel", "size", "launches", "median ms", "GMAC/s"
+    );
     let cases = tiled
         .iter()
         .map(|&size| (GemmKernel::Tiled, size))

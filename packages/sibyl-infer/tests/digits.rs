@@ -51,11 +51,16 @@ fn every_held_out_image_gives_the_reference_bytes_and_the_same_accuracy() {
 #[test]
 fn known_answers_hash_the_same_on_vulkan() {
     let vectors: serde_json::Value = serde_json::from_str(KNOWN_ANSWERS).unwrap();
-    let models = [("digits", parse(MODEL)), ("digits_logits", parse(LOGITS_MODEL))];
+    let models = [
+        ("digits", parse(MODEL)),
+        ("digits_logits", parse(LOGITS_MODEL)),
+    ];
     for vector in vectors.as_array().unwrap() {
         let input: Vec<u8> = (0..vector["input_hex"].as_str().unwrap().len())
             .step_by(2)
-            .map(|i| u8::from_str_radix(&vector["input_hex"].as_str().unwrap()[i..i + 2], 16).unwrap())
+            .map(|i| {
+                u8::from_str_radix(&vector["input_hex"].as_str().unwrap()[i..i + 2], 16).unwrap()
+            })
             .collect();
         for (name, model) in &models {
             let output = vulkan().run(model, &input).unwrap();

@@ -22,7 +22,10 @@ const WHOLE_MODELS: Settings = Settings {
 };
 
 fn build(builder: ModelBuilder) -> Model {
-    builder.build(&Limits::default()).expect("the generated model is valid").0
+    builder
+        .build(&Limits::default())
+        .expect("the generated model is valid")
+        .0
 }
 
 proptest! {
@@ -144,7 +147,12 @@ fn output_stage() -> impl Strategy<Value = (Requant, i32, Clamp, i32)> {
     let bias_limit = prop_oneof![Just(0), Just(1 << 12), Just(1 << 20)];
     (multiplier, shift, zero_point, clamp, bias_limit).prop_map(
         |(multiplier, shift, zero_point, clamp, bias_limit)| {
-            (Requant::new(multiplier, shift), zero_point, clamp, bias_limit)
+            (
+                Requant::new(multiplier, shift),
+                zero_point,
+                clamp,
+                bias_limit,
+            )
         },
     )
 }
@@ -163,7 +171,8 @@ fn per_channel_or_tensor(
         .take_while(|&shift| bound << shift <= i32::MAX as u64)
         .last()
         .unwrap_or(0);
-    let fit = |requant: Requant| Requant::new(requant.multiplier, requant.shift.min(max_left_shift));
+    let fit =
+        |requant: Requant| Requant::new(requant.multiplier, requant.shift.min(max_left_shift));
     if rng.chance(50) {
         ChannelRequant::PerTensor(fit(requant))
     } else {
@@ -202,7 +211,9 @@ fn large_tiles_and_odd_sizes_match() {
             weights: (0..in_features * out_features)
                 .map(|_| extreme_or(&mut rng, -127, 127) as i8)
                 .collect(),
-            bias: (0..out_features).map(|_| rng.range_i32(-5000, 5000)).collect(),
+            bias: (0..out_features)
+                .map(|_| rng.range_i32(-5000, 5000))
+                .collect(),
             output: OutputStage::per_tensor(requant, 3, Clamp::INT8),
         };
         let model = build(
@@ -240,13 +251,18 @@ fn a_reshape_only_model_returns_its_input() {
         ModelBuilder::new(TensorSpec::new(DType::U8, vec![2, 3]))
             .layer(Layer::Reshape(Reshape { shape: vec![6] })),
     );
-    assert_eq!(assert_same_output(&model, &[0, 1, 2, 253, 254, 255]), [0, 1, 2, 253, 254, 255]);
+    assert_eq!(
+        assert_same_output(&model, &[0, 1, 2, 253, 254, 255]),
+        [0, 1, 2, 253, 254, 255]
+    );
 }
 
 #[test]
 fn repeated_runs_and_interleaved_models_give_the_same_bytes() {
     let mut rng = Rng::new(99);
-    let models: Vec<Model> = (0..6).map(|_| build(random_model(&mut rng, &WHOLE_MODELS))).collect();
+    let models: Vec<Model> = (0..6)
+        .map(|_| build(random_model(&mut rng, &WHOLE_MODELS)))
+        .collect();
     let inputs: Vec<Vec<u8>> = models
         .iter()
         .map(|model| random_input(&mut rng, model.input_spec(), true))
@@ -266,5 +282,8 @@ fn a_wrong_input_length_is_rejected_before_running() {
             .layer(Layer::Reshape(Reshape { shape: vec![6] })),
     );
     let error = common::vulkan().run(&model, &[1, 2]).unwrap_err();
-    assert!(error.to_string().contains("needs exactly 6 bytes"), "{error}");
+    assert!(
+        error.to_string().contains("needs exactly 6 bytes"),
+        "{error}"
+    );
 }

@@ -23,7 +23,9 @@ pub(crate) fn device_bytes(
     Buffer::new_slice::<u8>(
         context.memory_allocator().clone(),
         BufferCreateInfo {
-            usage: BufferUsage::STORAGE_BUFFER | BufferUsage::TRANSFER_SRC | BufferUsage::TRANSFER_DST,
+            usage: BufferUsage::STORAGE_BUFFER
+                | BufferUsage::TRANSFER_SRC
+                | BufferUsage::TRANSFER_DST,
             ..Default::default()
         },
         AllocationCreateInfo {
@@ -43,8 +45,14 @@ pub(crate) fn host_bytes(
     access: HostAccess,
 ) -> Result<Subbuffer<[u8]>, EngineError> {
     let (usage, pattern) = match access {
-        HostAccess::Write => (BufferUsage::TRANSFER_SRC, MemoryTypeFilter::HOST_SEQUENTIAL_WRITE),
-        HostAccess::Read => (BufferUsage::TRANSFER_DST, MemoryTypeFilter::HOST_RANDOM_ACCESS),
+        HostAccess::Write => (
+            BufferUsage::TRANSFER_SRC,
+            MemoryTypeFilter::HOST_SEQUENTIAL_WRITE,
+        ),
+        HostAccess::Read => (
+            BufferUsage::TRANSFER_DST,
+            MemoryTypeFilter::HOST_RANDOM_ACCESS,
+        ),
     };
     Buffer::new_slice::<u8>(
         context.memory_allocator().clone(),
@@ -76,9 +84,8 @@ pub(crate) fn upload<T: BufferContents + Copy + Default>(
     data: &[T],
     what: &str,
 ) -> Result<Subbuffer<[T]>, EngineError> {
-    let failed = |error: &dyn std::fmt::Display| {
-        EngineError::vulkan(format!("uploading {what}"), error)
-    };
+    let failed =
+        |error: &dyn std::fmt::Display| EngineError::vulkan(format!("uploading {what}"), error);
     // A constant of length 0 never reaches a kernel, but buffers cannot be empty.
     let padded: Vec<T> = if data.is_empty() {
         vec![T::default()]

@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use vulkano::command_buffer::allocator::StandardCommandBufferAllocator;
 use vulkano::command_buffer::PrimaryAutoCommandBuffer;
-use vulkano::sync::{self, GpuFuture};
 use vulkano::descriptor_set::allocator::StandardDescriptorSetAllocator;
 use vulkano::device::physical::{PhysicalDevice, PhysicalDeviceType};
-use vulkano::device::{Device, DeviceCreateInfo, DeviceFeatures, Queue, QueueCreateInfo, QueueFlags};
+use vulkano::device::{
+    Device, DeviceCreateInfo, DeviceFeatures, Queue, QueueCreateInfo, QueueFlags,
+};
 use vulkano::instance::{Instance, InstanceCreateInfo};
 use vulkano::library::DynamicLibraryLoader;
 use vulkano::memory::allocator::StandardMemoryAllocator;
+use vulkano::sync::{self, GpuFuture};
 use vulkano::{Version, VulkanLibrary};
 
 use crate::error::{EngineError, VulkanUnavailable};
@@ -90,10 +92,12 @@ impl VulkanContext {
             device: description.clone(),
             reason: error.to_string(),
         })?;
-        let queue = queues.next().ok_or_else(|| VulkanUnavailable::DeviceCreation {
-            device: description.clone(),
-            reason: "the device returned no queue".to_owned(),
-        })?;
+        let queue = queues
+            .next()
+            .ok_or_else(|| VulkanUnavailable::DeviceCreation {
+                device: description.clone(),
+                reason: "the device returned no queue".to_owned(),
+            })?;
         Ok(VulkanContext {
             memory_allocator: Arc::new(StandardMemoryAllocator::new_default(Arc::clone(&device))),
             command_buffer_allocator: Arc::new(StandardCommandBufferAllocator::new(

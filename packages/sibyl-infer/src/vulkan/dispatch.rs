@@ -36,11 +36,14 @@ impl Dispatch {
         context: &VulkanContext,
         pipeline: &Arc<ComputePipeline>,
         buffers: Vec<WriteDescriptorSet>,
-        push_constants: impl BufferContents + Copy + Send + Sync,
+        push_constants: impl BufferContents + Copy,
         workgroups: [u32; 3],
     ) -> Result<Dispatch, EngineError> {
         let layout = pipeline.layout().set_layouts().first().ok_or_else(|| {
-            EngineError::vulkan("binding kernel buffers", "the pipeline has no descriptor set")
+            EngineError::vulkan(
+                "binding kernel buffers",
+                "the pipeline has no descriptor set",
+            )
         })?;
         let descriptor_set = DescriptorSet::new(
             context.descriptor_set_allocator().clone(),
@@ -53,7 +56,9 @@ impl Dispatch {
             pipeline: Arc::clone(pipeline),
             descriptor_set,
             push_constants: Box::new(move |builder, layout| {
-                builder.push_constants(layout, 0, push_constants).map(|_| ())
+                builder
+                    .push_constants(layout, 0, push_constants)
+                    .map(|_| ())
             }),
             workgroups,
         })
@@ -65,9 +70,8 @@ impl Dispatch {
         &self,
         builder: &mut AutoCommandBufferBuilder<PrimaryAutoCommandBuffer>,
     ) -> Result<(), EngineError> {
-        let failed = |error: &dyn std::fmt::Display| {
-            EngineError::vulkan("recording a kernel launch", error)
-        };
+        let failed =
+            |error: &dyn std::fmt::Display| EngineError::vulkan("recording a kernel launch", error);
         let layout = self.pipeline.layout();
         builder
             .bind_pipeline_compute(Arc::clone(&self.pipeline))
@@ -115,7 +119,11 @@ pub(crate) fn elementwise_workgroups(
 
 fn check_workgroups(context: &VulkanContext, counts: [u32; 3]) -> Result<[u32; 3], String> {
     let limits = context.max_workgroup_count();
-    if counts.iter().zip(limits).any(|(&count, limit)| count > limit) {
+    if counts
+        .iter()
+        .zip(limits)
+        .any(|(&count, limit)| count > limit)
+    {
         return Err(format!(
             "it needs {counts:?} workgroups and the device allows at most {limits:?}"
         ));

@@ -57,12 +57,19 @@ impl VulkanExecutor {
     }
 
     /// Runs `model` on `input`, whose length the caller has checked.
-    pub(crate) fn run(&self, model: &Model, input: &[u8]) -> Result<(Tensor, Timings), EngineError> {
+    pub(crate) fn run(
+        &self,
+        model: &Model,
+        input: &[u8],
+    ) -> Result<(Tensor, Timings), EngineError> {
         // A run that panicked leaves no half-made state behind: buffers are rewritten by each run.
         let mut cache = self.prepared.lock().unwrap_or_else(PoisonError::into_inner);
         let started = Instant::now();
         let hash = model.hash();
-        let prepared = match cache.iter().position(|prepared| prepared.model_hash() == hash) {
+        let prepared = match cache
+            .iter()
+            .position(|prepared| prepared.model_hash() == hash)
+        {
             Some(position) => cache.remove(position),
             None => PreparedModel::new(&self.context, &self.pipelines, model)?,
         };

@@ -45,7 +45,8 @@ impl<'a> GemmBenchmark<'a> {
 
         let mut builder = command_buffer(context)?;
         let input_buffer = upload(context, &mut builder, &activations, "activations")?;
-        let constants = GemmConstants::upload(context, &mut builder, &weights, &bias, &stage, size)?;
+        let constants =
+            GemmConstants::upload(context, &mut builder, &weights, &bias, &stage, size, 0)?;
         let commands = builder
             .build()
             .map_err(|error| EngineError::vulkan("building the GEMM upload", error))?;

@@ -9,9 +9,9 @@ mod executor;
 mod gemm_benchmark;
 mod kernels;
 mod prepared;
-mod shaders;
 #[cfg(test)]
 mod requantize_probe;
+mod shaders;
 
 pub use context::VulkanContext;
 pub use executor::VulkanExecutor;

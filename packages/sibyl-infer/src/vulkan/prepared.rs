@@ -41,11 +41,14 @@ impl PreparedModel {
             buffer: device_bytes(context, byte_len(model.input_spec())?)?,
         });
         for (index, layer) in model.layers().iter().enumerate() {
-            let spec = specs.get(index + 1).cloned().ok_or_else(|| EngineError::ShapeMismatch {
-                layer: index,
-                op: layer.op_name(),
-                detail: "the model has no spec for this layer's output".to_owned(),
-            })?;
+            let spec = specs
+                .get(index + 1)
+                .cloned()
+                .ok_or_else(|| EngineError::ShapeMismatch {
+                    layer: index,
+                    op: layer.op_name(),
+                    detail: "the model has no spec for this layer's output".to_owned(),
+                })?;
             let buffer = match layer {
                 Layer::Reshape(_) => tensors[index].buffer.clone(),
                 _ => device_bytes(context, byte_len(&spec)?)?,
@@ -59,7 +62,9 @@ impl PreparedModel {
             .iter()
             .enumerate()
             .filter(|(_, layer)| !matches!(layer, Layer::Reshape(_)))
-            .map(|(index, layer)| plan_layer(context, pipelines, &mut upload, index, layer, &tensors))
+            .map(|(index, layer)| {
+                plan_layer(context, pipelines, &mut upload, index, layer, &tensors)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let upload = upload
             .build()
@@ -86,7 +91,10 @@ impl PreparedModel {
             .write()
             .map_err(|error| EngineError::vulkan("writing the input", error))?;
         let destination = staging.get_mut(..input.len()).ok_or_else(|| {
-            EngineError::vulkan("writing the input", "the input is longer than the model's input")
+            EngineError::vulkan(
+                "writing the input",
+                "the input is longer than the model's input",
+            )
         })?;
         destination.copy_from_slice(input);
         Ok(())
@@ -95,9 +103,8 @@ impl PreparedModel {
     /// Runs the model on the staged input: one command buffer (input copy, every kernel, output
     /// copy), one submission, one fence wait.
     pub fn execute(&self, context: &VulkanContext) -> Result<(), EngineError> {
-        let failed = |error: &dyn std::fmt::Display| {
-            EngineError::vulkan("recording the model's run", error)
-        };
+        let failed =
+            |error: &dyn std::fmt::Display| EngineError::vulkan("recording the model's run", error);
         let (first, last) = match (self.tensors.first(), self.tensors.last()) {
             (Some(first), Some(last)) => (first, last),
             _ => return Err(failed(&"the model has no tensors")),
@@ -128,7 +135,12 @@ impl PreparedModel {
     pub fn read_output(&self) -> Result<Tensor, EngineError> {
         let spec = match self.tensors.last() {
             Some(last) => &last.spec,
-            None => return Err(EngineError::vulkan("reading the output", "the model has no tensors")),
+            None => {
+                return Err(EngineError::vulkan(
+                    "reading the output",
+                    "the model has no tensors",
+                ))
+            }
         };
         let len = usize::try_from(byte_len(spec)?)
             .map_err(|error| EngineError::vulkan("reading the output", error))?;
@@ -177,8 +189,15 @@ fn plan_layer(
     let (input, output) = (&tensors[index], &tensors[index + 1]);
     match layer {
         Layer::FullyConnected(fc) => {
-            let constants =
-                GemmConstants::upload(context, upload, &fc.weights, &fc.bias, &fc.output, fc.out_features)?;
+            let constants = GemmConstants::upload(
+                context,
+                upload,
+                &fc.weights,
+                &fc.bias,
+                &fc.output,
+                fc.out_features,
+                fc.input_zero_point,
+            )?;
             let shape = GemmShape {
                 batch: input.spec.shape.first().copied().unwrap_or(0),
                 in_features: fc.in_features,
@@ -204,12 +223,26 @@ fn plan_layer(
                 &conv.bias,
                 &conv.output,
                 conv.out_channels,
+                conv.input_zero_point,
             )?;
-            kernels::conv2d(context, &pipelines.conv2d, layer_ref, conv, &constants, input, output)
+            kernels::conv2d(
+                context,
+                &pipelines.conv2d,
+                layer_ref,
+                conv,
+                &constants,
+                input,
+                output,
+            )
         }
-        Layer::MaxPool2d(pool) => {
-            kernels::max_pool(context, &pipelines.max_pool, layer_ref, &pool.window, input, output)
-        }
+        Layer::MaxPool2d(pool) => kernels::max_pool(
+            context,
+            &pipelines.max_pool,
+            layer_ref,
+            &pool.window,
+            input,
+            output,
+        ),
         Layer::AvgPool2d(pool) => {
             kernels::avg_pool(context, &pipelines.avg_pool, layer_ref, pool, input, output)
         }

@@ -79,8 +79,9 @@ pub(crate) fn compute_pipeline(
     let device = context.device();
     // SAFETY: the code is SPIR-V that glslc produced from this crate's shaders at build time;
     // vulkano parses it and checks its capabilities against the enabled device features.
-    let module = unsafe { ShaderModule::new(Arc::clone(device), ShaderModuleCreateInfo::new(&words)) }
-        .map_err(|error| failed(error.to_string()))?;
+    let module =
+        unsafe { ShaderModule::new(Arc::clone(device), ShaderModuleCreateInfo::new(&words)) }
+            .map_err(|error| failed(error.to_string()))?;
     let entry_point = module
         .entry_point("main")
         .ok_or_else(|| failed("the module has no `main` entry point".to_owned()))?;

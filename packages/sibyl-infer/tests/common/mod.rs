@@ -22,7 +22,10 @@ pub fn vulkan() -> &'static Engine {
 pub fn assert_same_output(model: &Model, input: &[u8]) -> Vec<u8> {
     let expected = reference::run(model, input).expect("the reference runs");
     let output = vulkan().run(model, input).expect("Vulkan runs");
-    assert_eq!(output.tensor, expected, "Vulkan differs from the CPU reference");
+    assert_eq!(
+        output.tensor, expected,
+        "Vulkan differs from the CPU reference"
+    );
     assert_eq!(output.output_hash, expected.hash());
     output.tensor.data
 }

@@ -55,12 +55,19 @@ pub(crate) fn add(
     })?;
     layer.ensure(
         output.spec.dtype == DType::I8 && output.spec.shape == lhs.spec.shape,
-        || format!("the output is {} but the layer writes int8{:?}", output.spec, lhs.spec.shape),
+        || {
+            format!(
+                "the output is {} but the layer writes int8{:?}",
+                output.spec, lhs.spec.shape
+            )
+        },
     )?;
     let left_shift = i32::try_from(add.left_shift)
         .ok()
         .filter(|&shift| shift < 31)
-        .ok_or_else(|| layer.device_limit(format!("left shift {} is not below 31", add.left_shift)))?;
+        .ok_or_else(|| {
+            layer.device_limit(format!("left shift {} is not below 31", add.left_shift))
+        })?;
     layer.elements(lhs, "left input")?;
     layer.elements(rhs, "right input")?;
     let elements = layer.elements(output, "output")?;

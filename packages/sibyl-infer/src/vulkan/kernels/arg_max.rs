@@ -37,10 +37,17 @@ pub(crate) fn arg_max(
     if let Some(last) = expected.last_mut() {
         *last = 1;
     }
-    layer.ensure(axis > 0, || format!("the input {} has no last axis", input.spec))?;
+    layer.ensure(axis > 0, || {
+        format!("the input {} has no last axis", input.spec)
+    })?;
     layer.ensure(
         output.spec.dtype == DType::I32 && output.spec.shape == expected,
-        || format!("the output is {} but the layer writes int32{expected:?}", output.spec),
+        || {
+            format!(
+                "the output is {} but the layer writes int32{expected:?}",
+                output.spec
+            )
+        },
     )?;
     layer.elements(input, "input")?;
     let rows = layer.elements(output, "output")?;

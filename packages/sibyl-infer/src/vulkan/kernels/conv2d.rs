@@ -55,7 +55,10 @@ pub(crate) fn conv2d(
 ) -> Result<Dispatch, EngineError> {
     layer.ensure_8bit(input, "input")?;
     let &[batch, in_h, in_w, in_channels] = input.spec.shape.as_slice() else {
-        return Err(shape_error(layer, format!("the input {} is not NHWC", input.spec)));
+        return Err(shape_error(
+            layer,
+            format!("the input {} is not NHWC", input.spec),
+        ));
     };
     let groups = conv.groups;
     layer.ensure(
@@ -63,23 +66,46 @@ pub(crate) fn conv2d(
             && conv.stride_h > 0
             && conv.stride_w > 0
             && u64::from(conv.in_channels_per_group) * u64::from(groups) == u64::from(in_channels)
-            && conv.out_channels % groups == 0,
-        || format!("the input {} does not split into {groups} groups", input.spec),
+            && conv.out_channels.is_multiple_of(groups),
+        || {
+            format!(
+                "the input {} does not split into {groups} groups",
+                input.spec
+            )
+        },
     )?;
-    let out_h = output_extent(in_h, conv.padding.top, conv.padding.bottom, conv.kernel_h, conv.stride_h);
-    let out_w = output_extent(in_w, conv.padding.left, conv.padding.right, conv.kernel_w, conv.stride_w);
+    let out_h = output_extent(
+        in_h,
+        conv.padding.top,
+        conv.padding.bottom,
+        conv.kernel_h,
+        conv.stride_h,
+    );
+    let out_w = output_extent(
+        in_w,
+        conv.padding.left,
+        conv.padding.right,
+        conv.kernel_w,
+        conv.stride_w,
+    );
     let expected = out_h
         .zip(out_w)
         .map(|(out_h, out_w)| vec![batch, out_h, out_w, conv.out_channels]);
     layer.ensure(
         output.spec.dtype == DType::I8 && Some(&output.spec.shape) == expected.as_ref(),
-        || format!("the output is {} but the layer writes int8{expected:?}", output.spec),
+        || {
+            format!(
+                "the output is {} but the layer writes int8{expected:?}",
+                output.spec
+            )
+        },
     )?;
     layer.elements(input, "input")?;
     let pixels_and_channels = layer.elements(output, "output")?;
     let pixels = pixels_and_channels / conv.out_channels.max(1);
     let (out_h, out_w) = (output.spec.shape[1], output.spec.shape[2]);
-    let k = u64::from(conv.kernel_h) * u64::from(conv.kernel_w) * u64::from(conv.in_channels_per_group);
+    let k =
+        u64::from(conv.kernel_h) * u64::from(conv.kernel_w) * u64::from(conv.in_channels_per_group);
     constants.ensure_shape(layer, conv.out_channels, k)?;
     let out_per_group = conv.out_channels / groups;
     let workgroups = tile_workgroups(context, pixels, out_per_group, TILE, groups)
@@ -121,7 +147,13 @@ pub(crate) fn conv2d(
 
 /// `(size + pad_before + pad_after - kernel) / stride + 1`, or `None` when the kernel does not fit
 /// the padded size (validated models always fit).
-pub(super) fn output_extent(size: u32, pad_before: u32, pad_after: u32, kernel: u32, stride: u32) -> Option<u32> {
+pub(super) fn output_extent(
+    size: u32,
+    pad_before: u32,
+    pad_after: u32,
+    kernel: u32,
+    stride: u32,
+) -> Option<u32> {
     let padded = u64::from(size) + u64::from(pad_before) + u64::from(pad_after);
     let span = padded.checked_sub(u64::from(kernel))?;
     u32::try_from(span / u64::from(stride.max(1)) + 1).ok()

@@ -60,7 +60,7 @@ struct GemmParams {
 
 /// A fully-connected or convolution layer's constants on the device. Requantization is stored
 /// per output channel even when the model has one multiplier for all (the shader then needs no
-/// branch).
+/// branch). The bias holds the input zero point's share of the sum (see [`folded_bias`]).
 pub(crate) struct GemmConstants {
     weights: Subbuffer<[i8]>,
     bias: Subbuffer<[i32]>,
@@ -73,7 +73,8 @@ pub(crate) struct GemmConstants {
 }
 
 impl GemmConstants {
-    /// Records the upload of `channels` channels' weights, biases and requantization.
+    /// Records the upload of `channels` channels' weights (`weights.len() / channels` each),
+    /// biases and requantization, for an input with `input_zero_point`.
     pub fn upload(
         context: &VulkanContext,
         builder: &mut AutoCommandBufferBuilder<PrimaryAutoCommandBuffer>,
@@ -81,7 +82,9 @@ impl GemmConstants {
         bias: &[i32],
         stage: &OutputStage,
         channels: u32,
+        input_zero_point: i32,
     ) -> Result<GemmConstants, EngineError> {
+        let bias = folded_bias(weights, bias, input_zero_point);
         let requants: Vec<_> = (0..channels as usize)
             .map(|channel| stage.requant.for_channel(channel))
             .collect();
@@ -89,7 +92,7 @@ impl GemmConstants {
         let shifts: Vec<i32> = requants.iter().map(|requant| requant.shift).collect();
         Ok(GemmConstants {
             weights: upload(context, builder, weights, "weights")?,
-            bias: upload(context, builder, bias, "biases")?,
+            bias: upload(context, builder, &bias, "biases")?,
             multipliers: upload(context, builder, &multipliers, "multipliers")?,
             shifts: upload(context, builder, &shifts, "shifts")?,
             channels: u64::from(channels),
@@ -136,6 +139,22 @@ impl GemmConstants {
     }
 }
 
+/// `bias[c] - input_zero_point * sum_k weights[c][k]` for each channel `c`, in wrapping int32
+/// arithmetic. With it the kernels sum raw `x * w` instead of `(x - zero_point) * w`: both sums are
+/// equal modulo 2^32, and the validator proves the true sum fits in int32, so they are equal.
+fn folded_bias(weights: &[i8], bias: &[i32], input_zero_point: i32) -> Vec<i32> {
+    let k = weights.len().checked_div(bias.len()).unwrap_or(0);
+    bias.iter()
+        .enumerate()
+        .map(|(channel, &b)| {
+            let weight_sum = weights[channel * k..(channel + 1) * k]
+                .iter()
+                .fold(0i32, |sum, &w| sum.wrapping_add(i32::from(w)));
+            b.wrapping_sub(input_zero_point.wrapping_mul(weight_sum))
+        })
+        .collect()
+}
+
 /// `out[n][o] = requantize(bias[o] + sum_k (in[n][k] - zp) * weights[o][k])`, input
 /// `[batch, in_features]` (int8 or uint8), output int8 `[batch, out_features]`.
 #[allow(clippy::too_many_arguments)]
@@ -157,11 +176,19 @@ pub(crate) fn fully_connected(
     } = shape;
     layer.ensure_8bit(input, "input")?;
     layer.ensure(input.spec.shape == [batch, in_features], || {
-        format!("the input is {} but the layer reads [{batch}, {in_features}]", input.spec)
+        format!(
+            "the input is {} but the layer reads [{batch}, {in_features}]",
+            input.spec
+        )
     })?;
     layer.ensure(
         output.spec.dtype == DType::I8 && output.spec.shape == [batch, out_features],
-        || format!("the output is {} but the layer writes int8[{batch}, {out_features}]", output.spec),
+        || {
+            format!(
+                "the output is {} but the layer writes int8[{batch}, {out_features}]",
+                output.spec
+            )
+        },
     )?;
     layer.elements(input, "input")?;
     layer.elements(output, "output")?;
@@ -189,4 +216,42 @@ pub(crate) fn fully_connected(
         WriteDescriptorSet::buffer(5, output.buffer.clone()),
     ];
     Dispatch::new(context, pipeline, buffers, params, workgroups)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folded_bias;
+
+    #[test]
+    fn folding_the_zero_point_into_the_bias_keeps_every_sum() {
+        let weights = [127i8, -127, 5, -128, 0, 1];
+        let (bias, zero_point, x) = ([1000, -7], -128, [[127i32, -128, 3], [0, 255, -1]]);
+        let folded = folded_bias(&weights, &bias, zero_point);
+        for row in x {
+            for channel in 0..2 {
+                let w = &weights[channel * 3..channel * 3 + 3];
+                let centred: i32 = bias[channel]
+                    + row
+                        .iter()
+                        .zip(w)
+                        .map(|(&x, &w)| (x - zero_point) * i32::from(w))
+                        .sum::<i32>();
+                let raw: i32 = folded[channel]
+                    + row
+                        .iter()
+                        .zip(w)
+                        .map(|(&x, &w)| x * i32::from(w))
+                        .sum::<i32>();
+                assert_eq!(raw, centred);
+            }
+        }
+    }
+
+    #[test]
+    fn folding_wraps_instead_of_overflowing() {
+        assert_eq!(
+            folded_bias(&[127; 4], &[i32::MIN], 255),
+            vec![i32::MIN.wrapping_sub(255 * 508)]
+        );
+    }
 }

@@ -66,7 +66,8 @@ impl LayerRef {
                 tensor.buffer.len()
             )
         })?;
-        u32::try_from(elements).map_err(|_| self.device_limit(format!("the {name} has {elements} elements")))
+        u32::try_from(elements)
+            .map_err(|_| self.device_limit(format!("the {name} has {elements} elements")))
     }
 
     /// Fails unless `tensor` is int8 or uint8.

@@ -53,7 +53,13 @@ pub(crate) fn max_pool(
     output: &TensorBuffer,
 ) -> Result<Dispatch, EngineError> {
     let (params, workgroups) = window_params(context, layer, window, input, output)?;
-    Dispatch::new(context, pipeline, bindings(input, output), params, workgroups)
+    Dispatch::new(
+        context,
+        pipeline,
+        bindings(input, output),
+        params,
+        workgroups,
+    )
 }
 
 /// Rounded average of the real elements of each window, clamped; output dtype = input dtype.
@@ -71,7 +77,13 @@ pub(crate) fn avg_pool(
         act_min: pool.clamp.min,
         act_max: pool.clamp.max,
     };
-    Dispatch::new(context, pipeline, bindings(input, output), params, workgroups)
+    Dispatch::new(
+        context,
+        pipeline,
+        bindings(input, output),
+        params,
+        workgroups,
+    )
 }
 
 fn bindings(input: &TensorBuffer, output: &TensorBuffer) -> Vec<WriteDescriptorSet> {
@@ -108,14 +120,31 @@ fn window_params(
             detail: format!("the input {} is not NHWC", input.spec),
         });
     };
-    let out_h = output_extent(in_h, padding.top, padding.bottom, window.kernel_h, window.stride_h);
-    let out_w = output_extent(in_w, padding.left, padding.right, window.kernel_w, window.stride_w);
+    let out_h = output_extent(
+        in_h,
+        padding.top,
+        padding.bottom,
+        window.kernel_h,
+        window.stride_h,
+    );
+    let out_w = output_extent(
+        in_w,
+        padding.left,
+        padding.right,
+        window.kernel_w,
+        window.stride_w,
+    );
     let expected = out_h
         .zip(out_w)
         .map(|(out_h, out_w)| vec![batch, out_h, out_w, channels]);
     layer.ensure(
         output.spec.dtype == input.spec.dtype && Some(&output.spec.shape) == expected.as_ref(),
-        || format!("the output is {} but the layer writes {}{expected:?}", output.spec, input.spec.dtype),
+        || {
+            format!(
+                "the output is {} but the layer writes {}{expected:?}",
+                output.spec, input.spec.dtype
+            )
+        },
     )?;
     layer.elements(input, "input")?;
     let elements = layer.elements(output, "output")?;

@@ -4,7 +4,9 @@
 //   out[n][oy][ox][o] = requantize(bias[o] + sum_{ky,kx,c} (in[n][y][x][g*cpg + c] - zp_in)
 //                                               * weights[o][ky][kx][c])
 // with y = oy * stride_h + ky - pad_top (same for x); positions outside the image hold the input
-// zero point, so they add 0. Dispatch: (ceil(out_per_group / 64), ceil(pixels / 64), groups).
+// zero point, so they add 0. As in fully_connected.comp the zero point's share is folded into the
+// bias on the host and the kernel sums raw values (padding reads as the zero point's byte).
+// Dispatch: (ceil(out_per_group / 64), ceil(pixels / 64), groups).
 
 layout(push_constant) uniform Params {
     uint pixels;
@@ -36,7 +38,7 @@ layout(push_constant) uniform Params {
 #define GEMM_K (params.kernel_h * params.kernel_w * params.channels_per_group)
 #define OUTPUT_CHANNELS params.out_channels
 
-int centred_a(uint group, uint pixel, uint k) {
+uint raw_a(uint group, uint pixel, uint k) {
     uint c = k % params.channels_per_group;
     uint tap = k / params.channels_per_group;
     uint kx = tap % params.kernel_w;
@@ -47,11 +49,11 @@ int centred_a(uint group, uint pixel, uint k) {
     int y = int(oy * params.stride_h + ky) - int(params.pad_top);
     int x = int(ox * params.stride_w + kx) - int(params.pad_left);
     if (y < 0 || y >= int(params.in_h) || x < 0 || x >= int(params.in_w)) {
-        return 0;
+        return uint(params.input_zero_point) & 0xFFu;
     }
     uint index = ((n * params.in_h + uint(y)) * params.in_w + uint(x)) * params.in_channels
         + group * params.channels_per_group + c;
-    return input_value(index) - params.input_zero_point;
+    return uint(input_bytes[index]);
 }
 
 #include "tiled_gemm.glsl"

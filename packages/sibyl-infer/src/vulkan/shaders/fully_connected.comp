@@ -1,6 +1,8 @@
 #version 450
 // Fully-connected layer as a tiled int8 GEMM:
 //   out[n][o] = requantize(bias[o] + sum_k (in[n][k] - input_zero_point) * weights[o][k])
+// computed as requantize(folded_bias[o] + sum_k in[n][k] * weights[o][k]) with
+// folded_bias[o] = bias[o] - input_zero_point * sum_k weights[o][k] (host side, wrapping).
 // Dispatch: (ceil(out_features / 64), ceil(batch / 64), 1) workgroups.
 
 layout(push_constant) uniform Params {
@@ -21,8 +23,8 @@ layout(push_constant) uniform Params {
 #define GEMM_K params.in_features
 #define OUTPUT_CHANNELS params.out_features
 
-int centred_a(uint group, uint row, uint k) {
-    return input_value(row * params.in_features + k) - params.input_zero_point;
+uint raw_a(uint group, uint row, uint k) {
+    return uint(input_bytes[row * params.in_features + k]);
 }
 
 #include "tiled_gemm.glsl"

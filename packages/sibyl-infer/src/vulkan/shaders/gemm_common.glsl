@@ -4,7 +4,9 @@
 //
 // The kernels compute, for every output row (batch item or output pixel) and output channel,
 //   out = requantize(bias[channel] + sum_k (x[row][k] - input_zero_point) * weights[channel][k])
-// with wrapping int32 accumulation: any order of the sum gives the same bits.
+// with wrapping int32 accumulation: any order of the sum gives the same bits. The bias buffer
+// holds bias[channel] - input_zero_point * sum_k weights[channel][k] (folded on the host), so
+// the kernels sum raw x * w.
 
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require

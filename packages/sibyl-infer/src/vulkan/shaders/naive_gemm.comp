@@ -1,7 +1,7 @@
 #version 450
 // The untiled baseline for the benchmark only: one invocation per output, reading its row of the
-// input and its channel's weights straight from the storage buffers. Same formula, bindings and
-// push constants as fully_connected.comp. Dispatch: (ceil(out_features / 16),
+// input and its channel's weights straight from the storage buffers. Same formula (zero point
+// folded into the bias), bindings and push constants as fully_connected.comp. Dispatch: (ceil(out_features / 16),
 // ceil(batch / 16), 1) workgroups.
 
 layout(push_constant) uniform Params {
@@ -27,8 +27,8 @@ void main() {
     }
     int acc = 0;
     for (uint k = 0; k < params.in_features; k++) {
-        int x = input_value(row * params.in_features + k) - params.input_zero_point;
-        acc += x * int(weights[column * params.in_features + k]);
+        acc += input_value(row * params.in_features + k)
+            * int(weights[column * params.in_features + k]);
     }
     store_output(row * params.out_features + column, column, acc);
 }

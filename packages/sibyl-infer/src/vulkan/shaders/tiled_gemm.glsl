@@ -1,28 +1,42 @@
-// The tiled int8 GEMM core: a 16 x 16 workgroup computes a 64 x 64 tile of outputs, 4 x 4 per
-// invocation, walking K in steps of 16 through shared memory.
+// The tiled int8 GEMM core: an 8 x 8 workgroup computes a 64 x 64 tile of outputs, 8 x 8 per
+// invocation, walking K in steps of 16 through shared memory. Shared memory holds the raw 8-bit
+// values packed four to a 32-bit word (four consecutive k), so each shared load feeds four
+// multiply-accumulates per output.
 //
 // The including shader defines, before including this file:
 //   GEMM_ROWS, GEMM_COLUMNS, GEMM_K  the GEMM size (columns = output channels of one group),
 //   OUTPUT_CHANNELS                  the row stride of the output,
-//   int centred_a(uint group, uint row, uint k)  the input value minus its zero point (0 for
-//                                                padding), called only for row < ROWS, k < K.
+//   uint raw_a(uint group, uint row, uint k)  the input byte (the zero point's byte for padding),
+//                                             called only for row < ROWS and k < K.
 // Workgroup (x, y, z) = (column tile, row tile, group).
 //
-// Every shared-memory element is written in each K step before the barrier that precedes its
-// reads: out-of-range rows, columns and k are written as 0, which adds nothing to a sum.
+// The sum is taken over raw input values: sum_k x * w. The input zero point's share,
+// -zero_point * sum_k w, is folded into the bias on the host; wrapping int32 arithmetic makes
+// the two forms equal bit for bit.
+//
+// Every shared-memory word is written in each K step before the barrier that precedes its reads:
+// bytes of out-of-range rows, columns and k are written as 0 (a zero weight adds nothing).
 
 #define TILE 64
 #define TILE_K 16
-#define WORKGROUP_SIDE 16
+#define K_WORDS (TILE_K / 4)
+#define WORKGROUP_SIDE 8
 #define WORKGROUP_SIZE (WORKGROUP_SIDE * WORKGROUP_SIDE)
 #define PER_INVOCATION (TILE / WORKGROUP_SIDE)
-#define LOADS_PER_INVOCATION (TILE * TILE_K / WORKGROUP_SIZE)
+#define WORD_LOADS (TILE * K_WORDS / WORKGROUP_SIZE)
 
 layout(local_size_x = WORKGROUP_SIDE, local_size_y = WORKGROUP_SIDE, local_size_z = 1) in;
 
-// [k][row or column], padded by one so that the column-wise stores do not hit one bank.
-shared int tile_a[TILE_K][TILE + 1];
-shared int tile_b[TILE_K][TILE + 1];
+// [k word][row or column], padded by one word so that the stores of one word column do not all
+// hit one bank.
+shared uint tile_a[K_WORDS][TILE + 1];
+shared uint tile_b[K_WORDS][TILE + 1];
+
+// Byte `byte` of `word` as a value: signed for int8 inputs, unsigned for uint8.
+int input_byte(uint word, int byte) {
+    return params.input_signed != 0u ? bitfieldExtract(int(word), byte * 8, 8)
+                                     : int(bitfieldExtract(word, byte * 8, 8));
+}
 
 void tiled_gemm() {
     uint group = gl_WorkGroupID.z;
@@ -41,30 +55,48 @@ void tiled_gemm() {
     }
 
     for (uint k0 = 0; k0 < GEMM_K; k0 += TILE_K) {
-        // Consecutive invocations load consecutive k of one row: contiguous bytes in memory.
-        [[unroll]] for (uint load = 0; load < LOADS_PER_INVOCATION; load++) {
+        [[unroll]] for (uint load = 0; load < WORD_LOADS; load++) {
             uint element = invocation + load * WORKGROUP_SIZE;
-            uint line = element / TILE_K;
-            uint kk = element % TILE_K;
-            uint k = k0 + kk;
+            uint line = element / K_WORDS;
+            uint word = element % K_WORDS;
             uint row = first_row + line;
             uint column = first_column + line;
-            tile_a[kk][line] = (row < GEMM_ROWS && k < GEMM_K) ? centred_a(group, row, k) : 0;
-            tile_b[kk][line] = (column < GEMM_COLUMNS && k < GEMM_K)
-                ? int(weights[(first_channel + column) * GEMM_K + k])
-                : 0;
+            uint packed_a = 0u;
+            uint packed_b = 0u;
+            [[unroll]] for (uint byte = 0; byte < 4; byte++) {
+                uint k = k0 + word * 4 + byte;
+                if (k < GEMM_K) {
+                    if (row < GEMM_ROWS) {
+                        packed_a |= (raw_a(group, row, k) & 0xFFu) << (byte * 8);
+                    }
+                    if (column < GEMM_COLUMNS) {
+                        uint weight = uint(int(weights[(first_channel + column) * GEMM_K + k]));
+                        packed_b |= (weight & 0xFFu) << (byte * 8);
+                    }
+                }
+            }
+            tile_a[word][line] = packed_a;
+            tile_b[word][line] = packed_b;
         }
         barrier();
-        [[unroll]] for (uint kk = 0; kk < TILE_K; kk++) {
-            int a[PER_INVOCATION];
-            int b[PER_INVOCATION];
+        [[unroll]] for (uint word = 0; word < K_WORDS; word++) {
+            uint a[PER_INVOCATION];
+            uint b[PER_INVOCATION];
             [[unroll]] for (uint i = 0; i < PER_INVOCATION; i++) {
-                a[i] = tile_a[kk][ty + i * WORKGROUP_SIDE];
-                b[i] = tile_b[kk][tx + i * WORKGROUP_SIDE];
+                a[i] = tile_a[word][ty + i * WORKGROUP_SIDE];
+                b[i] = tile_b[word][tx + i * WORKGROUP_SIDE];
             }
-            [[unroll]] for (uint i = 0; i < PER_INVOCATION; i++) {
-                [[unroll]] for (uint j = 0; j < PER_INVOCATION; j++) {
-                    acc[i][j] += a[i] * b[j];
+            [[unroll]] for (int byte = 0; byte < 4; byte++) {
+                int a_values[PER_INVOCATION];
+                int b_values[PER_INVOCATION];
+                [[unroll]] for (uint i = 0; i < PER_INVOCATION; i++) {
+                    a_values[i] = input_byte(a[i], byte);
+                    b_values[i] = bitfieldExtract(int(b[i]), byte * 8, 8);
+                }
+                [[unroll]] for (uint i = 0; i < PER_INVOCATION; i++) {
+                    [[unroll]] for (uint j = 0; j < PER_INVOCATION; j++) {
+                        acc[i][j] += a_values[i] * b_values[j];
+                    }
                 }
             }
         }
