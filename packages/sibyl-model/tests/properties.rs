@@ -181,6 +181,24 @@ fn direct_conv(conv: &Conv2d, input: &[i32], in_shape: &[u32], out_shape: &[u32]
 }
 
 #[test]
+fn random_models_are_valid_even_with_only_extreme_values() {
+    let settings = Settings {
+        extreme_percent: 100,
+        max_spatial: 12,
+        max_layers: 8,
+        ..Settings::default()
+    };
+    for seed in 0..500 {
+        let mut rng = Rng::new(seed);
+        let (model, _) = random_model(&mut rng, &settings)
+            .build(&Limits::default())
+            .unwrap_or_else(|err| panic!("seed {seed}: {err}"));
+        let input = random_input(&mut rng, model.input_spec(), true);
+        assert!(reference::run(&model, &input).is_ok());
+    }
+}
+
+#[test]
 fn random_models_cover_every_operator() {
     let mut seen = std::collections::BTreeSet::new();
     for seed in 0..300 {
