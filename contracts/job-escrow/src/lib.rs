@@ -1,1 +1,22 @@
-//! sibyl-job-escrow contract (work in progress).
+//! sibyl-job-escrow: pays operators for verified AI inference.
+//!
+//! A consumer escrows the price of a job; stake-weighted operators drawn from the staking
+//! contract commit to and then reveal a signed output; a quorum of identical outputs completes
+//! the job, pays the agreeing operators through the staking contract and slashes the others.
+//! Messages live in `sibyl_api::escrow`; the design is in docs/escrow.md.
+
+pub mod commit_reveal;
+pub mod config;
+pub mod contract;
+pub mod error;
+pub mod models;
+pub mod pricing;
+pub mod query;
+pub mod reply;
+pub mod sampling;
+pub mod settlement;
+pub mod staking;
+pub mod state;
+pub mod submit;
+
+pub use crate::error::ContractError;

@@ -2,7 +2,7 @@
 //!
 //! A consumer adds one variant to its own `ExecuteMsg`:
 //!
-//! ```ignore
+//! ```text
 //! #[cw_serde]
 //! pub enum ExecuteMsg {
 //!     // ... its own variants ...

@@ -1,0 +1,226 @@
+//! `Commit` and `Reveal`: the two-phase answer that keeps operators from copying each other.
+
+use cosmwasm_std::{
+    Addr, Binary, Deps, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Storage,
+};
+use sibyl_api::attestation::{attestation_digest, commitment, output_hash, SIGNATURE_LEN};
+use sibyl_api::escrow::{events, Config, JobStatus};
+
+use crate::error::ContractError;
+use crate::models;
+use crate::settlement::settle_job;
+use crate::staking;
+use crate::state::{
+    Assignment, Job, ASSIGNMENTS, CONFIG, JOBS, JOB_PROGRESS, OUTPUTS, PENDING_WORK,
+};
+
+pub const MIN_SALT_LEN: usize = 16;
+pub const MAX_SALT_LEN: usize = 64;
+const COMMITMENT_LEN: usize = 32;
+
+pub fn commit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    job_id: u64,
+    commitment: Binary,
+) -> Result<Response, ContractError> {
+    let job = load_open_job(deps.storage, job_id)?;
+    let operator = info.sender;
+    if !job.is_assigned(&operator) {
+        return Err(ContractError::NotAssigned {
+            job_id,
+            operator: operator.to_string(),
+        });
+    }
+    if env.block.height > job.commit_deadline {
+        return Err(ContractError::CommitDeadlinePassed {
+            job_id,
+            deadline: job.commit_deadline,
+        });
+    }
+    if commitment.len() != COMMITMENT_LEN {
+        return Err(ContractError::InvalidCommitment {
+            len: commitment.len(),
+        });
+    }
+    let key = (job_id, &operator);
+    if ASSIGNMENTS.has(deps.storage, key) {
+        return Err(ContractError::AlreadyCommitted {
+            job_id,
+            operator: operator.to_string(),
+        });
+    }
+    ASSIGNMENTS.save(
+        deps.storage,
+        key,
+        &Assignment {
+            commitment,
+            output_hash: None,
+        },
+    )?;
+    let mut progress = JOB_PROGRESS
+        .may_load(deps.storage, job_id)?
+        .unwrap_or_default();
+    progress.commits += 1;
+    JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
+    Ok(Response::new().add_attribute("action", "commit").add_event(
+        Event::new(events::COMMIT)
+            .add_attribute("job_id", job_id.to_string())
+            .add_attribute("operator", operator),
+    ))
+}
+
+pub struct RevealRequest {
+    pub job_id: u64,
+    pub operator: String,
+    pub output: Binary,
+    pub salt: Binary,
+    pub signature: Binary,
+}
+
+pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Response, ContractError> {
+    let job_id = request.job_id;
+    let config = CONFIG.load(deps.storage)?;
+    let job = load_open_job(deps.storage, job_id)?;
+    let operator = deps.api.addr_validate(&request.operator)?;
+    if !job.is_assigned(&operator) {
+        return Err(ContractError::NotAssigned {
+            job_id,
+            operator: operator.to_string(),
+        });
+    }
+    let key = (job_id, &operator);
+    let mut assignment = ASSIGNMENTS.may_load(deps.storage, key)?.ok_or_else(|| {
+        ContractError::RevealWithoutCommit {
+            job_id,
+            operator: operator.to_string(),
+        }
+    })?;
+    if assignment.output_hash.is_some() {
+        return Err(ContractError::AlreadyRevealed {
+            job_id,
+            operator: operator.to_string(),
+        });
+    }
+    let mut progress = JOB_PROGRESS
+        .may_load(deps.storage, job_id)?
+        .unwrap_or_default();
+    let height = env.block.height;
+    if !job.commit_phase_closed(&progress, height) {
+        return Err(ContractError::RevealPhaseNotOpen {
+            job_id,
+            commit_deadline: job.commit_deadline,
+        });
+    }
+    if height > job.reveal_deadline {
+        return Err(ContractError::RevealDeadlinePassed {
+            job_id,
+            deadline: job.reveal_deadline,
+        });
+    }
+    if request.output.len() > config.max_output_bytes as usize {
+        return Err(ContractError::OutputTooLarge {
+            size: request.output.len(),
+            max: config.max_output_bytes,
+        });
+    }
+    if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&request.salt.len()) {
+        return Err(ContractError::InvalidSalt {
+            len: request.salt.len(),
+            min: MIN_SALT_LEN,
+            max: MAX_SALT_LEN,
+        });
+    }
+    let out_hash = output_hash(&request.output);
+    let expected = commitment(job_id, &out_hash, &request.salt, operator.as_str());
+    if assignment.commitment.as_slice() != expected.as_slice() {
+        return Err(ContractError::CommitmentMismatch {
+            job_id,
+            operator: operator.to_string(),
+        });
+    }
+    let digest = attestation_digest(
+        &config.chain_id,
+        env.contract.address.as_str(),
+        job_id,
+        &models::hash32(&job.model_hash, "stored model hash")?,
+        &models::hash32(&job.input_hash, "stored input hash")?,
+        &out_hash,
+    );
+    verify_attestation(
+        deps.as_ref(),
+        &config,
+        job_id,
+        &operator,
+        &digest,
+        &request.signature,
+    )?;
+
+    assignment.output_hash = Some(Binary::from(out_hash));
+    ASSIGNMENTS.save(deps.storage, key, &assignment)?;
+    // One stored copy per distinct output: identical reveals after the first cost no output bytes.
+    let output_key = (job_id, out_hash.as_slice());
+    if !OUTPUTS.has(deps.storage, output_key) {
+        OUTPUTS.save(deps.storage, output_key, &request.output)?;
+    }
+    progress.reveals += 1;
+    JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
+    PENDING_WORK.remove(deps.storage, (&operator, job_id));
+
+    let response = Response::new().add_attribute("action", "reveal").add_event(
+        Event::new(events::REVEAL)
+            .add_attribute("job_id", job_id.to_string())
+            .add_attribute("operator", &operator)
+            .add_attribute("output_hash", HexBinary::from(out_hash).to_hex()),
+    );
+    // The last expected reveal settles at once; later ones cannot come.
+    if progress.reveals == progress.commits {
+        let settlement = settle_job(deps, &env, &config, job_id, job, progress)?;
+        return Ok(response
+            .add_submessages(settlement.messages)
+            .add_events(settlement.events));
+    }
+    Ok(response)
+}
+
+/// Checks the signature against the attestation key the staking contract holds for the operator
+/// now, so a rotated-out key signs nothing.
+fn verify_attestation(
+    deps: Deps,
+    config: &Config,
+    job_id: u64,
+    operator: &Addr,
+    digest: &[u8; 32],
+    signature: &Binary,
+) -> Result<(), ContractError> {
+    if signature.len() != SIGNATURE_LEN {
+        return Err(ContractError::MalformedSignature {
+            len: signature.len(),
+        });
+    }
+    let pubkey = staking::attestation_pubkey(&deps.querier, &config.staking_contract, operator)?;
+    let bad_signature = || ContractError::BadSignature {
+        job_id,
+        operator: operator.to_string(),
+    };
+    // A malformed key or signature is as worthless as a wrong one.
+    let valid = deps
+        .api
+        .secp256k1_verify(digest, signature, &pubkey)
+        .map_err(|_| bad_signature())?;
+    if !valid {
+        return Err(bad_signature());
+    }
+    Ok(())
+}
+
+pub fn load_open_job(storage: &dyn Storage, job_id: u64) -> Result<Job, ContractError> {
+    let job = JOBS
+        .may_load(storage, job_id)?
+        .ok_or(ContractError::UnknownJob { job_id })?;
+    if job.status != JobStatus::Open {
+        return Err(ContractError::JobNotOpen { job_id });
+    }
+    Ok(job)
+}

@@ -1,0 +1,205 @@
+//! Instantiation, configuration changes and the treasury.
+
+use cosmwasm_std::{
+    Addr, BankMsg, Coin, Decimal, Deps, DepsMut, Env, Event, MessageInfo, Response, Uint128,
+};
+use sibyl_api::escrow::{Config, ConfigUpdate, InstantiateMsg, TreasuryResponse};
+
+use crate::error::ContractError;
+use crate::staking;
+use crate::state::{CONFIG, NEXT_JOB_ID, TREASURY_OWED};
+
+const CONTRACT_NAME: &str = "crates.io:sibyl-job-escrow";
+const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Hard caps that keep every execute path bounded whatever the admin configures.
+pub const MAX_REDUNDANCY_CAP: u32 = 32;
+pub const MAX_INLINE_INPUT_CAP: u32 = 64 * 1024;
+pub const MAX_OUTPUT_CAP: u32 = 64 * 1024;
+/// Keeps deadline arithmetic far from u64 overflow (about two years of 6-second blocks).
+pub const MAX_WINDOW_BLOCKS: u64 = 10_000_000;
+const MAX_BPS: u16 = 10_000;
+
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let admin = match msg.admin {
+        Some(admin) => deps.api.addr_validate(&admin)?,
+        None => info.sender,
+    };
+    let staking_contract = deps.api.addr_validate(&msg.staking_contract)?;
+    let config = Config {
+        admin,
+        staking_contract,
+        fee_denom: msg.fee_denom,
+        price_per_unit: msg.price_per_unit,
+        protocol_fee_bps: msg.protocol_fee_bps,
+        treasury: deps.api.addr_validate(&msg.treasury)?,
+        commit_window: msg.commit_window,
+        reveal_window: msg.reveal_window,
+        default_redundancy: msg.default_redundancy,
+        max_redundancy: msg.max_redundancy,
+        max_inline_input_bytes: msg.max_inline_input_bytes,
+        max_output_bytes: msg.max_output_bytes,
+        wrong_result_slash: msg.wrong_result_slash,
+        missed_job_slash: msg.missed_job_slash,
+        chain_id: msg.chain_id,
+        callback_gas_limit: msg.callback_gas_limit,
+        seed_source: msg.seed_source,
+    };
+    validate(&config, &env)?;
+    // Fees are paid into the staking contract's pools, so they must be in its bond denom.
+    let bond_denom = staking::bond_denom(&deps.querier, &config.staking_contract)?;
+    if bond_denom != config.fee_denom {
+        return Err(invalid(format!(
+            "fee denom {} differs from the staking bond denom {bond_denom}",
+            config.fee_denom
+        )));
+    }
+    CONFIG.save(deps.storage, &config)?;
+    NEXT_JOB_ID.save(deps.storage, &1)?;
+    TREASURY_OWED.save(deps.storage, &Uint128::zero())?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("admin", config.admin)
+        .add_attribute("staking_contract", config.staking_contract))
+}
+
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    update: ConfigUpdate,
+) -> Result<Response, ContractError> {
+    let mut config = CONFIG.load(deps.storage)?;
+    ensure_admin(&config, &info.sender)?;
+    if let Some(admin) = update.admin {
+        config.admin = deps.api.addr_validate(&admin)?;
+    }
+    if let Some(treasury) = update.treasury {
+        config.treasury = deps.api.addr_validate(&treasury)?;
+    }
+    set(&mut config.price_per_unit, update.price_per_unit);
+    set(&mut config.protocol_fee_bps, update.protocol_fee_bps);
+    set(&mut config.commit_window, update.commit_window);
+    set(&mut config.reveal_window, update.reveal_window);
+    set(&mut config.default_redundancy, update.default_redundancy);
+    set(&mut config.max_redundancy, update.max_redundancy);
+    set(
+        &mut config.max_inline_input_bytes,
+        update.max_inline_input_bytes,
+    );
+    set(&mut config.max_output_bytes, update.max_output_bytes);
+    set(&mut config.wrong_result_slash, update.wrong_result_slash);
+    set(&mut config.missed_job_slash, update.missed_job_slash);
+    set(&mut config.chain_id, update.chain_id);
+    set(&mut config.callback_gas_limit, update.callback_gas_limit);
+    set(&mut config.seed_source, update.seed_source);
+    validate(&config, &env)?;
+    CONFIG.save(deps.storage, &config)?;
+    Ok(Response::new().add_attribute("action", "update_config"))
+}
+
+/// Sends every accrued protocol fee to the treasury; anyone may trigger it.
+pub fn withdraw_treasury(deps: DepsMut) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let owed = TREASURY_OWED.load(deps.storage)?;
+    if owed.is_zero() {
+        return Err(ContractError::NothingToWithdraw);
+    }
+    TREASURY_OWED.save(deps.storage, &Uint128::zero())?;
+    Ok(Response::new()
+        .add_message(BankMsg::Send {
+            to_address: config.treasury.to_string(),
+            amount: vec![Coin::new(owed, &config.fee_denom)],
+        })
+        .add_event(
+            Event::new("sibyl_treasury_withdraw")
+                .add_attribute("treasury", config.treasury)
+                .add_attribute("amount", owed),
+        )
+        .add_attribute("action", "withdraw_treasury"))
+}
+
+pub fn query_treasury(deps: Deps) -> Result<TreasuryResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let owed = TREASURY_OWED.load(deps.storage)?;
+    Ok(TreasuryResponse {
+        treasury: config.treasury,
+        pending: Coin::new(owed, config.fee_denom),
+    })
+}
+
+pub fn ensure_admin(config: &Config, sender: &Addr) -> Result<(), ContractError> {
+    if *sender != config.admin {
+        return Err(ContractError::NotAdmin);
+    }
+    Ok(())
+}
+
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+fn invalid(reason: String) -> ContractError {
+    ContractError::InvalidConfig { reason }
+}
+
+fn validate(config: &Config, env: &Env) -> Result<(), ContractError> {
+    if config.fee_denom.is_empty() {
+        return Err(invalid("fee denom is empty".to_string()));
+    }
+    if config.price_per_unit.is_zero() {
+        // Free jobs would let anyone flood operators with work.
+        return Err(invalid("price per unit must be positive".to_string()));
+    }
+    if config.protocol_fee_bps > MAX_BPS {
+        return Err(invalid(format!(
+            "protocol fee is {} bps, at most {MAX_BPS}",
+            config.protocol_fee_bps
+        )));
+    }
+    for window in [config.commit_window, config.reveal_window] {
+        if window == 0 || window > MAX_WINDOW_BLOCKS {
+            return Err(invalid(format!(
+                "commit and reveal windows must be 1 to {MAX_WINDOW_BLOCKS} blocks"
+            )));
+        }
+    }
+    if config.max_redundancy == 0 || config.max_redundancy > MAX_REDUNDANCY_CAP {
+        return Err(invalid(format!(
+            "max redundancy must be 1 to {MAX_REDUNDANCY_CAP}"
+        )));
+    }
+    if config.default_redundancy == 0 || config.default_redundancy > config.max_redundancy {
+        return Err(invalid(
+            "default redundancy must be 1 to the max redundancy".to_string(),
+        ));
+    }
+    if config.max_inline_input_bytes > MAX_INLINE_INPUT_CAP {
+        return Err(invalid(format!(
+            "max inline input is at most {MAX_INLINE_INPUT_CAP} bytes"
+        )));
+    }
+    if config.max_output_bytes == 0 || config.max_output_bytes > MAX_OUTPUT_CAP {
+        return Err(invalid(format!(
+            "max output must be 1 to {MAX_OUTPUT_CAP} bytes"
+        )));
+    }
+    if config.wrong_result_slash > Decimal::one() || config.missed_job_slash > Decimal::one() {
+        return Err(invalid("slash fractions must be at most 1".to_string()));
+    }
+    if config.chain_id != env.block.chain_id {
+        return Err(ContractError::WrongChainId {
+            configured: config.chain_id.clone(),
+            actual: env.block.chain_id.clone(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Entry points: each message is handed to the module that owns it.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    to_json_binary, Binary, Coin, Deps, DepsMut, Env, HexBinary, MessageInfo, Reply, Response,
+};
+use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, PriceResponse, QueryMsg};
+
+use crate::commit_reveal::{self, RevealRequest};
+use crate::config;
+use crate::error::ContractError;
+use crate::models::{self, NewModel};
+use crate::pricing::job_price;
+use crate::query;
+use crate::reply;
+use crate::settlement;
+use crate::state::CONFIG;
+use crate::submit::{self, JobRequest};
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    config::instantiate(deps, env, info, msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    // Only SubmitJob takes funds; anything sent with another message would be stranded.
+    if !matches!(msg, ExecuteMsg::SubmitJob { .. }) && !info.funds.is_empty() {
+        return Err(ContractError::UnexpectedFunds);
+    }
+    match msg {
+        ExecuteMsg::RegisterModel {
+            model_hash,
+            uri,
+            input_spec,
+            output_spec,
+            cost_units,
+            owner,
+        } => models::register(
+            deps,
+            info,
+            NewModel {
+                model_hash,
+                uri,
+                input_spec,
+                output_spec,
+                cost_units,
+                owner,
+            },
+        ),
+        ExecuteMsg::UpdateModelUri { model_hash, uri } => {
+            models::update_uri(deps, info, model_hash, uri)
+        }
+        ExecuteMsg::DeprecateModel { model_hash } => models::deprecate(deps, info, model_hash),
+        ExecuteMsg::SubmitJob {
+            model_hash,
+            input,
+            redundancy,
+            quorum,
+            callback,
+        } => submit::submit_job(
+            deps,
+            env,
+            info,
+            JobRequest {
+                model_hash,
+                input,
+                redundancy,
+                quorum,
+                callback,
+            },
+        ),
+        ExecuteMsg::Commit { job_id, commitment } => {
+            commit_reveal::commit(deps, env, info, job_id, commitment)
+        }
+        ExecuteMsg::Reveal {
+            job_id,
+            operator,
+            output,
+            salt,
+            signature,
+        } => commit_reveal::reveal(
+            deps,
+            env,
+            RevealRequest {
+                job_id,
+                operator,
+                output,
+                salt,
+                signature,
+            },
+        ),
+        ExecuteMsg::Settle { job_id } => settlement::settle(deps, env, job_id),
+        ExecuteMsg::Cancel { job_id } => settlement::cancel(deps, env, info, job_id),
+        ExecuteMsg::WithdrawTreasury {} => config::withdraw_treasury(deps),
+        ExecuteMsg::UpdateConfig(update) => config::update_config(deps, env, info, update),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::Config {} => to_json_binary(&CONFIG.load(deps.storage)?)?,
+        QueryMsg::Model { model_hash } => to_json_binary(&models::query_model(deps, model_hash)?)?,
+        QueryMsg::Models { start_after, limit } => {
+            to_json_binary(&models::query_models(deps, start_after, limit)?)?
+        }
+        QueryMsg::Price {
+            model_hash,
+            redundancy,
+        } => to_json_binary(&price(deps, model_hash, redundancy)?)?,
+        QueryMsg::Job { job_id } => to_json_binary(&query::job(deps, env, job_id)?)?,
+        QueryMsg::Jobs {
+            filter,
+            start_after,
+            limit,
+        } => to_json_binary(&query::jobs(deps, env, filter, start_after, limit)?)?,
+        QueryMsg::PendingWork {
+            operator,
+            start_after,
+            limit,
+        } => to_json_binary(&query::pending_work(
+            deps,
+            env,
+            operator,
+            start_after,
+            limit,
+        )?)?,
+        QueryMsg::Treasury {} => to_json_binary(&config::query_treasury(deps)?)?,
+    })
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
+    reply::reply(deps, msg)
+}
+
+fn price(
+    deps: Deps,
+    model_hash: HexBinary,
+    redundancy: Option<u32>,
+) -> Result<PriceResponse, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let (_, model) = models::load(deps, &model_hash)?;
+    let redundancy = redundancy.unwrap_or(config.default_redundancy);
+    if redundancy == 0 || redundancy > config.max_redundancy {
+        return Err(ContractError::InvalidRedundancy {
+            requested: redundancy,
+            max: config.max_redundancy,
+        });
+    }
+    let price = job_price(&config, model.cost_units, redundancy)?;
+    Ok(PriceResponse {
+        total: Coin::new(price.total, config.fee_denom),
+        protocol_fee: price.protocol_fee,
+        per_operator: price.per_operator,
+        remainder: price.remainder,
+    })
+}

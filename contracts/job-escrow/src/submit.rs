@@ -1,0 +1,197 @@
+//! `SubmitJob`: validate, take exact payment, draw operators, open the job.
+
+use cosmwasm_std::{
+    to_json_binary, Binary, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Uint128,
+};
+use sibyl_api::attestation::input_hash;
+use sibyl_api::escrow::{events, Config, JobInput, JobStatus, SubmitJobResponse};
+
+use crate::error::ContractError;
+use crate::models::{self, hash32, validate_uri};
+use crate::pricing::job_price;
+use crate::sampling::{draw_operators, job_seed};
+use crate::staking;
+use crate::state::{
+    status_key, Empty, Job, StoredInput, CONFIG, JOBS, JOBS_BY_CONSUMER, JOBS_BY_STATUS,
+    JOB_INPUTS, NEXT_JOB_ID, PENDING_WORK,
+};
+
+pub struct JobRequest {
+    pub model_hash: HexBinary,
+    pub input: JobInput,
+    pub redundancy: Option<u32>,
+    pub quorum: Option<u32>,
+    pub callback: Option<String>,
+}
+
+pub fn submit_job(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    request: JobRequest,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let (model_hash, model) = models::load(deps.as_ref(), &request.model_hash)?;
+    if model.deprecated {
+        return Err(ContractError::ModelDeprecated {
+            model_hash: request.model_hash.to_hex(),
+        });
+    }
+    let (input_hash, stored_input) = validate_input(&config, request.input)?;
+    let redundancy = request.redundancy.unwrap_or(config.default_redundancy);
+    if redundancy == 0 || redundancy > config.max_redundancy {
+        return Err(ContractError::InvalidRedundancy {
+            requested: redundancy,
+            max: config.max_redundancy,
+        });
+    }
+    // Default quorum: a strict majority, so two disjoint groups can never both reach it.
+    let quorum = request.quorum.unwrap_or(redundancy / 2 + 1);
+    if quorum == 0 || quorum > redundancy {
+        return Err(ContractError::InvalidQuorum { quorum, redundancy });
+    }
+    let callback = request
+        .callback
+        .map(|callback| deps.api.addr_validate(&callback))
+        .transpose()?;
+    let price = job_price(&config, model.cost_units, redundancy)?;
+    check_payment(&info.funds, &config.fee_denom, price.total)?;
+
+    let job_id = NEXT_JOB_ID.load(deps.storage)?;
+    let active = staking::active_set(&deps.querier, &config.staking_contract)?;
+    let seed = job_seed(&config.seed_source, &env, job_id);
+    let operators = draw_operators(&active.operators, redundancy as usize, &seed).ok_or(
+        ContractError::NotEnoughOperators {
+            requested: redundancy,
+            available: active.operators.len() as u32,
+        },
+    )?;
+
+    let height = env.block.height;
+    let commit_deadline = height + config.commit_window;
+    let reveal_deadline = commit_deadline + config.reveal_window;
+    let job = Job {
+        consumer: info.sender.clone(),
+        model_hash: Binary::from(model_hash),
+        input_hash: Binary::from(input_hash),
+        redundancy,
+        quorum,
+        callback,
+        price: price.total,
+        protocol_fee: price.protocol_fee,
+        submitted_height: height,
+        commit_deadline,
+        reveal_deadline,
+        operators,
+        status: JobStatus::Open,
+        result_hash: None,
+        settled_height: None,
+    };
+    NEXT_JOB_ID.save(deps.storage, &(job_id + 1))?;
+    JOBS.save(deps.storage, job_id, &job)?;
+    JOB_INPUTS.save(deps.storage, job_id, &stored_input)?;
+    JOBS_BY_CONSUMER.save(deps.storage, (&job.consumer, job_id), &Empty {})?;
+    JOBS_BY_STATUS.save(
+        deps.storage,
+        (status_key(JobStatus::Open), job_id),
+        &Empty {},
+    )?;
+
+    let model_hex = request.model_hash.to_hex();
+    let input_hex = HexBinary::from(input_hash).to_hex();
+    let mut response = Response::new()
+        .add_attribute("action", "submit_job")
+        .add_attribute("job_id", job_id.to_string())
+        .set_data(to_json_binary(&SubmitJobResponse { job_id })?)
+        .add_event(
+            Event::new(events::SUBMIT)
+                .add_attribute("job_id", job_id.to_string())
+                .add_attribute("consumer", &job.consumer)
+                .add_attribute("model_hash", &model_hex)
+                .add_attribute("redundancy", redundancy.to_string())
+                .add_attribute("quorum", quorum.to_string())
+                .add_attribute("price", price.total),
+        );
+    for operator in &job.operators {
+        PENDING_WORK.save(deps.storage, (operator, job_id), &Empty {})?;
+        response = response.add_event(
+            Event::new(events::ASSIGN)
+                .add_attribute("job_id", job_id.to_string())
+                .add_attribute("operator", operator)
+                .add_attribute("model_hash", &model_hex)
+                .add_attribute("input_hash", &input_hex)
+                .add_attribute("commit_deadline", commit_deadline.to_string())
+                .add_attribute("reveal_deadline", reveal_deadline.to_string()),
+        );
+    }
+    Ok(response)
+}
+
+fn validate_input(
+    config: &Config,
+    input: JobInput,
+) -> Result<([u8; 32], StoredInput), ContractError> {
+    match input {
+        JobInput::Inline { data } => {
+            if data.is_empty() {
+                return Err(ContractError::EmptyInput);
+            }
+            if data.len() > config.max_inline_input_bytes as usize {
+                return Err(ContractError::InputTooLarge {
+                    size: data.len(),
+                    max: config.max_inline_input_bytes,
+                });
+            }
+            Ok((input_hash(&data), StoredInput::Inline(data)))
+        }
+        JobInput::Remote { hash, uri } => {
+            let hash = hash32(&hash, "input hash")?;
+            validate_uri(&uri)?;
+            Ok((hash, StoredInput::Remote(uri)))
+        }
+    }
+}
+
+/// Exactly `price` of `denom` and nothing else: overpayment is refused rather than refunded, so
+/// the escrow never holds funds it does not account for.
+fn check_payment(funds: &[Coin], denom: &str, price: Uint128) -> Result<(), ContractError> {
+    if let Some(other) = funds.iter().find(|coin| coin.denom != denom) {
+        return Err(ContractError::WrongDenom {
+            expected_denom: denom.to_string(),
+            received: other.to_string(),
+        });
+    }
+    let received =
+        funds
+            .iter()
+            .try_fold(Uint128::zero(), |sum, coin| -> Result<_, ContractError> {
+                let amount =
+                    Uint128::try_from(coin.amount).map_err(|_| ContractError::Overpayment {
+                        expected: price,
+                        received: Uint128::MAX,
+                        denom: denom.to_string(),
+                    })?;
+                Ok(sum.checked_add(amount)?)
+            })?;
+    if received.is_zero() {
+        return Err(ContractError::NoPayment {
+            expected: price,
+            denom: denom.to_string(),
+        });
+    }
+    if received < price {
+        return Err(ContractError::InsufficientPayment {
+            expected: price,
+            received,
+            denom: denom.to_string(),
+        });
+    }
+    if received > price {
+        return Err(ContractError::Overpayment {
+            expected: price,
+            received,
+            denom: denom.to_string(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,518 @@
+//! A small harness around cw-multi-test's `App`: the real staking contract, the escrow, the
+//! example consumer and a consumer whose callback always fails, with signing operators.
+
+use cosmwasm_std::{
+    coins, Addr, Binary, Decimal, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, StdError,
+    StdResult, Uint128,
+};
+use cw_multi_test::{App, AppResponse, BankSudo, ContractWrapper, Executor, SudoMsg};
+use k256::ecdsa::signature::hazmat::PrehashSigner;
+use k256::ecdsa::{Signature, SigningKey};
+use sha2::{Digest, Sha256};
+use sibyl_api::attestation::{attestation_digest, commitment, input_hash, output_hash};
+use sibyl_api::consumer::CallbackExecuteMsg;
+use sibyl_api::escrow::{
+    Config, DType, ExecuteMsg, InstantiateMsg, JobInput, JobResponse, JobsFilter, JobsResponse,
+    PendingWorkResponse, QueryMsg, SeedSource, TensorSpec, TreasuryResponse,
+};
+use sibyl_api::staking;
+use sibyl_job_escrow::ContractError;
+
+pub const DENOM: &str = "usibyl";
+pub const PRICE_PER_UNIT: u128 = 100;
+pub const COST_UNITS: u64 = 10;
+pub const PROTOCOL_FEE_BPS: u16 = 500;
+pub const STAKE: u128 = 1_000_000;
+pub const COMMIT_WINDOW: u64 = 10;
+pub const REVEAL_WINDOW: u64 = 10;
+pub const USER_FUNDS: u128 = 1_000_000_000;
+pub const MAX_INLINE_INPUT: u32 = 1024;
+pub const MAX_OUTPUT: u32 = 1024;
+
+pub fn wrong_result_slash() -> Decimal {
+    Decimal::percent(10)
+}
+
+pub fn missed_job_slash() -> Decimal {
+    Decimal::percent(1)
+}
+
+pub struct Operator {
+    pub addr: Addr,
+    pub key: SigningKey,
+}
+
+pub struct Suite {
+    pub app: App,
+    pub admin: Addr,
+    pub treasury: Addr,
+    pub slash_sink: Addr,
+    pub user: Addr,
+    pub staking: Addr,
+    pub escrow: Addr,
+    pub consumer: Addr,
+    pub failing_consumer: Addr,
+    pub operators: Vec<Operator>,
+    pub model_hash: HexBinary,
+}
+
+fn failing_execute(
+    _deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    _msg: CallbackExecuteMsg,
+) -> StdResult<Response> {
+    Err(StdError::msg("this consumer rejects every callback"))
+}
+
+fn failing_instantiate(
+    _deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    _msg: cosmwasm_std::Empty,
+) -> StdResult<Response> {
+    Ok(Response::new())
+}
+
+fn failing_query(_deps: Deps, _env: Env, _msg: cosmwasm_std::Empty) -> StdResult<Binary> {
+    Err(StdError::msg("no queries"))
+}
+
+pub fn operator_key(index: usize) -> SigningKey {
+    let secret = Sha256::digest(format!("sibyl-suite-operator-{index}"));
+    SigningKey::from_slice(&secret).expect("a sha256 output is a valid secp256k1 scalar")
+}
+
+pub fn pubkey(key: &SigningKey) -> Binary {
+    Binary::from(key.verifying_key().to_encoded_point(true).as_bytes())
+}
+
+impl Suite {
+    pub fn new(operators: usize) -> Self {
+        Self::with_stakes(&vec![STAKE; operators])
+    }
+
+    pub fn with_stakes(stakes: &[u128]) -> Self {
+        let mut app = App::default();
+        let api = app.api();
+        let admin = api.addr_make("admin");
+        let treasury = api.addr_make("treasury");
+        let slash_sink = api.addr_make("slash-sink");
+        let user = api.addr_make("user");
+        let operator_addrs: Vec<Addr> = (0..stakes.len())
+            .map(|i| api.addr_make(&format!("operator-{i}")))
+            .collect();
+        mint(&mut app, &user, USER_FUNDS);
+        for (addr, stake) in operator_addrs.iter().zip(stakes) {
+            mint(&mut app, addr, *stake);
+        }
+
+        let staking_code = app.store_code(Box::new(ContractWrapper::new(
+            sibyl_staking::contract::execute,
+            sibyl_staking::contract::instantiate,
+            sibyl_staking::contract::query,
+        )));
+        let staking = app
+            .instantiate_contract(
+                staking_code,
+                admin.clone(),
+                &staking::InstantiateMsg {
+                    admin: Some(admin.to_string()),
+                    bond_denom: DENOM.to_string(),
+                    min_self_bond: Uint128::new(1_000),
+                    unbonding_period: 7 * 86_400,
+                    max_active_operators: 20,
+                    jail_duration: 3_600,
+                    slashed_funds_destination: slash_sink.to_string(),
+                    max_commission: Decimal::percent(20),
+                    max_commission_change: Decimal::percent(5),
+                    commission_change_period: 86_400,
+                    max_unbonding_entries: 7,
+                },
+                &[],
+                "sibyl-staking",
+                None,
+            )
+            .unwrap();
+
+        let mut operators = Vec::new();
+        for (index, (addr, stake)) in operator_addrs.into_iter().zip(stakes).enumerate() {
+            let key = operator_key(index);
+            app.execute_contract(
+                addr.clone(),
+                staking.clone(),
+                &staking::ExecuteMsg::RegisterOperator {
+                    moniker: format!("operator {index}"),
+                    commission: Decimal::percent(10),
+                    attestation_pubkey: pubkey(&key),
+                },
+                &coins(*stake, DENOM),
+            )
+            .unwrap();
+            operators.push(Operator { addr, key });
+        }
+
+        let escrow_code = app.store_code(Box::new(
+            ContractWrapper::new(
+                sibyl_job_escrow::contract::execute,
+                sibyl_job_escrow::contract::instantiate,
+                sibyl_job_escrow::contract::query,
+            )
+            .with_reply(sibyl_job_escrow::contract::reply),
+        ));
+        let chain_id = app.block_info().chain_id;
+        let escrow = app
+            .instantiate_contract(
+                escrow_code,
+                admin.clone(),
+                &InstantiateMsg {
+                    admin: None,
+                    staking_contract: staking.to_string(),
+                    fee_denom: DENOM.to_string(),
+                    price_per_unit: Uint128::new(PRICE_PER_UNIT),
+                    protocol_fee_bps: PROTOCOL_FEE_BPS,
+                    treasury: treasury.to_string(),
+                    commit_window: COMMIT_WINDOW,
+                    reveal_window: REVEAL_WINDOW,
+                    default_redundancy: 3,
+                    max_redundancy: 7,
+                    max_inline_input_bytes: MAX_INLINE_INPUT,
+                    max_output_bytes: MAX_OUTPUT,
+                    wrong_result_slash: wrong_result_slash(),
+                    missed_job_slash: missed_job_slash(),
+                    chain_id,
+                    callback_gas_limit: 200_000,
+                    seed_source: SeedSource::BlockData,
+                },
+                &[],
+                "sibyl-job-escrow",
+                None,
+            )
+            .unwrap();
+        // Deployment step 3: the staking admin lets the escrow slash.
+        app.execute_contract(
+            admin.clone(),
+            staking.clone(),
+            &staking::ExecuteMsg::UpdateSlashers {
+                add: vec![escrow.to_string()],
+                remove: vec![],
+            },
+            &[],
+        )
+        .unwrap();
+
+        let model_hash = HexBinary::from(Sha256::digest(b"suite model").to_vec());
+        app.execute_contract(
+            admin.clone(),
+            escrow.clone(),
+            &ExecuteMsg::RegisterModel {
+                model_hash: model_hash.clone(),
+                uri: "file://models/suite.sibyl".to_string(),
+                input_spec: TensorSpec {
+                    dtype: DType::I8,
+                    shape: vec![1, 8, 8],
+                },
+                output_spec: TensorSpec {
+                    dtype: DType::I8,
+                    shape: vec![1, 10],
+                },
+                cost_units: COST_UNITS,
+                owner: None,
+            },
+            &[],
+        )
+        .unwrap();
+
+        let consumer_code = app.store_code(Box::new(
+            ContractWrapper::new(
+                sibyl_example_consumer::contract::execute,
+                sibyl_example_consumer::contract::instantiate,
+                sibyl_example_consumer::contract::query,
+            )
+            .with_reply(sibyl_example_consumer::contract::reply),
+        ));
+        let consumer = app
+            .instantiate_contract(
+                consumer_code,
+                admin.clone(),
+                &sibyl_example_consumer::msg::InstantiateMsg {
+                    escrow: escrow.to_string(),
+                    model_hash: model_hash.clone(),
+                    redundancy: Some(3),
+                    quorum: Some(2),
+                },
+                &[],
+                "example-consumer",
+                None,
+            )
+            .unwrap();
+        let failing_code = app.store_code(Box::new(ContractWrapper::new(
+            failing_execute,
+            failing_instantiate,
+            failing_query,
+        )));
+        let failing_consumer = app
+            .instantiate_contract(
+                failing_code,
+                admin.clone(),
+                &cosmwasm_std::Empty {},
+                &[],
+                "failing-consumer",
+                None,
+            )
+            .unwrap();
+
+        Suite {
+            app,
+            admin,
+            treasury,
+            slash_sink,
+            user,
+            staking,
+            escrow,
+            consumer,
+            failing_consumer,
+            operators,
+            model_hash,
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        self.query(&QueryMsg::Config {})
+    }
+
+    pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
+        self.app.wrap().query_wasm_smart(&self.escrow, msg).unwrap()
+    }
+
+    pub fn execute(&mut self, sender: &Addr, msg: &ExecuteMsg) -> StdResult<AppResponse> {
+        self.app
+            .execute_contract(sender.clone(), self.escrow.clone(), msg, &[])
+    }
+
+    pub fn execute_with_funds(
+        &mut self,
+        sender: &Addr,
+        msg: &ExecuteMsg,
+        funds: &[cosmwasm_std::Coin],
+    ) -> StdResult<AppResponse> {
+        self.app
+            .execute_contract(sender.clone(), self.escrow.clone(), msg, funds)
+    }
+
+    /// Price of a job of the suite's model with redundancy `k`.
+    pub fn price(&self, k: u32) -> u128 {
+        PRICE_PER_UNIT * u128::from(COST_UNITS) * u128::from(k)
+    }
+
+    pub fn submit_msg(&self, k: u32, m: u32, input: &[u8], callback: Option<&Addr>) -> ExecuteMsg {
+        ExecuteMsg::SubmitJob {
+            model_hash: self.model_hash.clone(),
+            input: JobInput::Inline {
+                data: Binary::from(input),
+            },
+            redundancy: Some(k),
+            quorum: Some(m),
+            callback: callback.map(|addr| addr.to_string()),
+        }
+    }
+
+    /// The user submits a job and pays exactly its price; returns the job id.
+    pub fn submit(&mut self, k: u32, m: u32, callback: Option<&Addr>) -> u64 {
+        let msg = self.submit_msg(k, m, b"input bytes", callback);
+        let user = self.user.clone();
+        let response = self
+            .execute_with_funds(&user, &msg, &coins(self.price(k), DENOM))
+            .unwrap();
+        job_id_of(&response)
+    }
+
+    pub fn assigned(&self, job_id: u64) -> Vec<Addr> {
+        self.job(job_id)
+            .assignments
+            .into_iter()
+            .map(|assignment| assignment.operator)
+            .collect()
+    }
+
+    pub fn job(&self, job_id: u64) -> JobResponse {
+        self.query(&QueryMsg::Job { job_id })
+    }
+
+    pub fn jobs(&self, filter: JobsFilter) -> JobsResponse {
+        self.query(&QueryMsg::Jobs {
+            filter,
+            start_after: None,
+            limit: Some(30),
+        })
+    }
+
+    pub fn pending_work(&self, operator: &Addr) -> PendingWorkResponse {
+        self.query(&QueryMsg::PendingWork {
+            operator: operator.to_string(),
+            start_after: None,
+            limit: None,
+        })
+    }
+
+    pub fn treasury_pending(&self) -> u128 {
+        let response: TreasuryResponse = self.query(&QueryMsg::Treasury {});
+        Uint128::try_from(response.pending.amount).unwrap().u128()
+    }
+
+    pub fn key_of(&self, operator: &Addr) -> &SigningKey {
+        &self
+            .operators
+            .iter()
+            .find(|op| op.addr == *operator)
+            .expect("operator of the suite")
+            .key
+    }
+
+    /// The salt an operator uses for a job in these tests (16 to 64 bytes).
+    pub fn salt(job_id: u64, operator: &Addr) -> Vec<u8> {
+        Sha256::digest(format!("salt {job_id} {operator}")).to_vec()
+    }
+
+    pub fn commitment_for(job_id: u64, operator: &Addr, output: &[u8]) -> Binary {
+        let salt = Self::salt(job_id, operator);
+        Binary::from(commitment(job_id, &output_hash(output), &salt, operator.as_str()).to_vec())
+    }
+
+    pub fn commit(
+        &mut self,
+        job_id: u64,
+        operator: &Addr,
+        output: &[u8],
+    ) -> StdResult<AppResponse> {
+        let msg = ExecuteMsg::Commit {
+            job_id,
+            commitment: Self::commitment_for(job_id, operator, output),
+        };
+        self.execute(&operator.clone(), &msg)
+    }
+
+    /// The attestation digest of `output` for `job_id` under this escrow and chain.
+    pub fn digest(&self, job_id: u64, output: &[u8]) -> [u8; 32] {
+        self.digest_for(
+            &self.config().chain_id,
+            self.escrow.as_str(),
+            job_id,
+            output,
+        )
+    }
+
+    pub fn digest_for(&self, chain_id: &str, escrow: &str, job_id: u64, output: &[u8]) -> [u8; 32] {
+        let model_hash: [u8; 32] = self.model_hash.as_slice().try_into().unwrap();
+        attestation_digest(
+            chain_id,
+            escrow,
+            job_id,
+            &model_hash,
+            &input_hash(b"input bytes"),
+            &output_hash(output),
+        )
+    }
+
+    pub fn sign(key: &SigningKey, digest: &[u8; 32]) -> Binary {
+        let signature: Signature = key.sign_prehash(digest).unwrap();
+        Binary::from(signature.to_bytes().to_vec())
+    }
+
+    /// A well-formed reveal by `operator` (posted by `relayer` in the caller's choice).
+    pub fn reveal_msg(&self, job_id: u64, operator: &Addr, output: &[u8]) -> ExecuteMsg {
+        let signature = Self::sign(self.key_of(operator), &self.digest(job_id, output));
+        ExecuteMsg::Reveal {
+            job_id,
+            operator: operator.to_string(),
+            output: Binary::from(output),
+            salt: Binary::from(Self::salt(job_id, operator)),
+            signature,
+        }
+    }
+
+    pub fn reveal(
+        &mut self,
+        job_id: u64,
+        operator: &Addr,
+        output: &[u8],
+    ) -> StdResult<AppResponse> {
+        let msg = self.reveal_msg(job_id, operator, output);
+        let relayer = self.app.api().addr_make("relayer");
+        self.execute(&relayer, &msg)
+    }
+
+    pub fn settle(&mut self, job_id: u64) -> StdResult<AppResponse> {
+        let anyone = self.app.api().addr_make("anyone");
+        self.execute(&anyone, &ExecuteMsg::Settle { job_id })
+    }
+
+    pub fn advance(&mut self, blocks: u64) {
+        self.app.update_block(|block| {
+            block.height += blocks;
+            block.time = block.time.plus_seconds(5 * blocks);
+        });
+    }
+
+    pub fn balance(&self, addr: &Addr) -> u128 {
+        let coin = self.app.wrap().query_balance(addr, DENOM).unwrap();
+        Uint128::try_from(coin.amount).unwrap().u128()
+    }
+
+    pub fn operator_info(&self, operator: &Addr) -> staking::OperatorResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.staking,
+                &staking::QueryMsg::Operator {
+                    address: operator.to_string(),
+                },
+            )
+            .unwrap()
+    }
+}
+
+pub fn mint(app: &mut App, to: &Addr, amount: u128) {
+    app.sudo(SudoMsg::Bank(BankSudo::Mint {
+        to_address: to.to_string(),
+        amount: coins(amount, DENOM),
+    }))
+    .unwrap();
+}
+
+/// The job id from the escrow's `sibyl_submit` event.
+pub fn job_id_of(response: &AppResponse) -> u64 {
+    event_attr(response, "wasm-sibyl_submit", "job_id")
+        .expect("a sibyl_submit event")
+        .parse()
+        .unwrap()
+}
+
+pub fn event_attr(response: &AppResponse, ty: &str, key: &str) -> Option<String> {
+    response
+        .events
+        .iter()
+        .filter(|event| event.ty == ty)
+        .flat_map(|event| &event.attributes)
+        .find(|attribute| attribute.key == key)
+        .map(|attribute| attribute.value.clone())
+}
+
+pub fn events_of<'a>(
+    response: &'a AppResponse,
+    ty: &'a str,
+) -> impl Iterator<Item = &'a cosmwasm_std::Event> {
+    response.events.iter().filter(move |event| event.ty == ty)
+}
+
+/// Asserts that `result` failed with exactly `expected`'s message.
+pub fn assert_error(result: StdResult<AppResponse>, expected: ContractError) {
+    let error = result
+        .expect_err("the message should have failed")
+        .to_string();
+    let expected = expected.to_string();
+    assert!(
+        error.contains(&expected),
+        "expected error {expected:?}, got {error:?}"
+    );
+}
