@@ -101,8 +101,9 @@ impl PackedB {
         PackedB::from_n_by_k_for(Kernel::best(), bt, n, k)
     }
 
-    /// As [`PackedB::from_n_by_k`], for a chosen kernel (falls back to `Portable` when the CPU
-    /// lacks the requested one).
+    /// As [`PackedB::from_n_by_k`], for a chosen kernel. Falls back to `Portable` when the CPU
+    /// lacks the requested one, or for fewer than 16 columns (the VNNI layout pads B to 32
+    /// columns, which would more than double it); [`PackedB::kernel`] says which was used.
     ///
     /// # Panics
     /// If `bt.len() != n * k`.
@@ -114,7 +115,7 @@ impl PackedB {
     fn pack(kernel: Kernel, n: usize, k: usize, value: impl Fn(usize, usize) -> i8) -> PackedB {
         let layout = match kernel {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512Vnni if vnni::available() => {
+            Kernel::Avx512Vnni if vnni::available() && n >= vnni::MIN_COLUMNS => {
                 Layout::Vnni(vnni::Panels::new(n, k, &value))
             }
             _ => Layout::Columns(

@@ -83,7 +83,7 @@ proptest! {
 
     #[test]
     fn every_kernel_gives_the_same_bits(
-        m in 0usize..20, n in 0usize..40, k in 0usize..80, seed in any::<u64>(), zero_point in 0i32..=255,
+        m in 0usize..20, n in 0usize..70, k in 0usize..80, seed in any::<u64>(), zero_point in 0i32..=255,
     ) {
         let mut rng = Rng::new(seed);
         let a: Vec<u8> = (0..m * k).map(|_| rng.range_i32(0, 255) as u8).collect();
@@ -215,4 +215,12 @@ fn random_models_cover_every_operator() {
         "reshape",
     ];
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), all);
+}
+
+#[test]
+fn narrow_matrices_use_the_portable_kernel() {
+    let narrow = PackedB::from_n_by_k_for(Kernel::Avx512Vnni, &[1; 15 * 4], 15, 4);
+    assert_eq!(narrow.kernel(), Kernel::Portable);
+    let wide = PackedB::from_n_by_k_for(Kernel::Avx512Vnni, &[1; 16 * 4], 16, 4);
+    assert_eq!(wide.kernel(), Kernel::best());
 }

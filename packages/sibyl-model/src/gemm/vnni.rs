@@ -20,6 +20,9 @@ const ROWS: usize = 8;
 /// Consecutive k values in one i32 lane of `vpdpbusd`.
 const DEPTH: usize = 4;
 
+/// Narrower B matrices use the portable kernel: panels of 32 columns would more than double them.
+pub(super) const MIN_COLUMNS: usize = PANEL / 2;
+
 pub(super) fn available() -> bool {
     std::is_x86_feature_detected!("avx512f")
         && std::is_x86_feature_detected!("avx512bw")
@@ -89,18 +92,24 @@ pub(super) fn gemm(
     unsafe { gemm_panels(&a_packed, k_padded / DEPTH, &panels.data, &output, out) }
 }
 
-/// A as `[row block][k / 4][8 rows]` little-endian i32 quads, so one micro-tile step reads the
-/// eight rows' quads from one 32-byte run. Rows and k are padded with zeros (0 × b adds nothing).
+/// A as little-endian i32 quads of k: first the whole 8-row blocks as `[block][k / 4][8 rows]`
+/// (one micro-tile step reads the eight rows' quads from one 32-byte run), then the remaining
+/// `m % 8` rows one after another. k is padded with zeros (0 × b adds nothing); rows are not
+/// padded, so a single-row A costs no more than itself.
 fn pack_a(a: &[u8], m: usize, k: usize, k_padded: usize) -> Vec<i32> {
     let quads = k_padded / DEPTH;
-    let blocks = m.div_ceil(ROWS);
-    let mut packed = vec![0i32; blocks * quads * ROWS];
+    let whole = m - m % ROWS;
+    let mut packed = vec![0i32; m * quads];
     for (row, values) in a.chunks_exact(k.max(1)).enumerate().take(m) {
-        let (block, r) = (row / ROWS, row % ROWS);
         for (quad, bytes) in values.chunks(DEPTH).enumerate() {
             let mut word = [0u8; DEPTH];
             word[..bytes.len()].copy_from_slice(bytes);
-            packed[(block * quads + quad) * ROWS + r] = i32::from_le_bytes(word);
+            let at = if row < whole {
+                ((row / ROWS) * quads + quad) * ROWS + row % ROWS
+            } else {
+                row * quads + quad
+            };
+            packed[at] = i32::from_le_bytes(word);
         }
     }
     packed
@@ -116,24 +125,30 @@ struct Output<'a> {
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 fn gemm_panels(a: &[i32], quads: usize, b: &[i8], output: &Output<'_>, out: &mut [i32]) {
     let panel_len = quads * PANEL * DEPTH;
-    let block_len = quads * ROWS;
+    let (blocks, rest) = a.split_at((output.m / ROWS) * ROWS * quads);
     for (panel, b_panel) in b.chunks_exact(panel_len.max(1)).enumerate() {
-        for (block, a_block) in a.chunks_exact(block_len.max(1)).enumerate() {
-            let acc = micro_tile(a_block, b_panel, quads);
-            store(&acc, block * ROWS, panel * PANEL, output, out);
+        let column0 = panel * PANEL;
+        for (block, a_block) in blocks.chunks_exact((quads * ROWS).max(1)).enumerate() {
+            let acc = micro_tile::<ROWS>(a_block, b_panel, quads);
+            store(&acc, block * ROWS, column0, output, out);
+        }
+        let first_rest_row = output.m - output.m % ROWS;
+        for (r, a_row) in rest.chunks_exact(quads.max(1)).enumerate() {
+            let acc = micro_tile::<1>(a_row, b_panel, quads);
+            store(&acc, first_rest_row + r, column0, output, out);
         }
     }
 }
 
-/// 8 rows × 32 columns of `Σ_k a_u8 · b`.
+/// `R` rows × 32 columns of `Σ_k a_u8 · b`; `a_block` is `[k / 4][R rows]`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn micro_tile(a_block: &[i32], b_panel: &[i8], quads: usize) -> [[__m512i; 2]; ROWS] {
-    let mut acc = [[_mm512_setzero_si512(); 2]; ROWS];
-    let a_block = &a_block[..quads * ROWS];
+fn micro_tile<const R: usize>(a_block: &[i32], b_panel: &[i8], quads: usize) -> [[__m512i; 2]; R] {
+    let mut acc = [[_mm512_setzero_si512(); 2]; R];
+    let a_block = &a_block[..quads * R];
     let b_panel = &b_panel[..quads * PANEL * DEPTH];
     for (a_quads, b_quad) in a_block
-        .chunks_exact(ROWS)
+        .chunks_exact(R)
         .zip(b_panel.chunks_exact(PANEL * DEPTH))
     {
         // SAFETY: `b_quad` holds 128 bytes; each unaligned load reads 64 of them.
@@ -155,8 +170,8 @@ fn micro_tile(a_block: &[i32], b_panel: &[i8], quads: usize) -> [[__m512i; 2]; R
 /// Writes the valid rows and columns of a micro-tile: `acc + bias - zero_point · Σ_k b`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn store(
-    acc: &[[__m512i; 2]; ROWS],
+fn store<const R: usize>(
+    acc: &[[__m512i; 2]; R],
     row0: usize,
     column0: usize,
     output: &Output<'_>,
