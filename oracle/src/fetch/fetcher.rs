@@ -85,7 +85,11 @@ impl Fetcher {
     }
 
     /// The content whose SHA-256 is `expected`, under the configured size limit.
-    pub async fn fetch(&self, expected: &[u8; 32], uri: Option<&str>) -> Result<Fetched, FetchError> {
+    pub async fn fetch(
+        &self,
+        expected: &[u8; 32],
+        uri: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
         self.fetch_with_limit(expected, uri, self.config.max_bytes)
             .await
     }
@@ -232,7 +236,6 @@ impl Fetcher {
         Ok(bytes)
     }
 }
-
 
 fn io_error(path: &Path, source: std::io::Error) -> FetchError {
     FetchError::Io {

@@ -19,7 +19,11 @@ fn parse_prefix(prefix: &str) -> Result<Hrp, KeyError> {
         prefix: prefix.to_owned(),
         reason,
     };
-    if prefix.is_empty() || prefix.chars().any(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit()) {
+    if prefix.is_empty()
+        || prefix
+            .chars()
+            .any(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit())
+    {
         return Err(invalid(
             "use lowercase ASCII letters and digits only, e.g. \"cosmos\" or \"wasm\"".to_owned(),
         ));

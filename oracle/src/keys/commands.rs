@@ -80,11 +80,8 @@ pub struct ImportOutcome {
 }
 
 pub fn import(args: &ImportArgs) -> Result<ImportOutcome, KeyError> {
-    let keys = OperatorKeys::from_phrase(
-        &args.mnemonic,
-        &args.bech32_prefix,
-        args.attestation_index,
-    )?;
+    let keys =
+        OperatorKeys::from_phrase(&args.mnemonic, &args.bech32_prefix, args.attestation_index)?;
     keys.save(&args.key_file, &args.passphrase, &args.kdf, args.overwrite)?;
     Ok(ImportOutcome {
         key_file: args.key_file.clone(),

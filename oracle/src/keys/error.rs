@@ -6,7 +6,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong creating, loading or using operator keys.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("key file {path} does not exist: create one with `sibyl-oracle keys new` or `keys import`")]
+    #[error(
+        "key file {path} does not exist: create one with `sibyl-oracle keys new` or `keys import`"
+    )]
     NotFound { path: PathBuf },
 
     #[error("key file {path} already exists: refusing to overwrite it (move it away first if you really mean to replace it)")]
@@ -47,7 +49,9 @@ pub enum KeyError {
     #[error("invalid key-derivation parameters: {reason}")]
     InvalidKdfParams { reason: String },
 
-    #[error("attestation key index {index} is out of range (1 to {max}); index 0 is the account key's")]
+    #[error(
+        "attestation key index {index} is out of range (1 to {max}); index 0 is the account key's"
+    )]
     InvalidAttestationIndex { index: u32, max: u32 },
 
     #[error("key derivation failed: {reason}")]

@@ -62,10 +62,11 @@ impl Mnemonic {
             .map_err(|err| KeyError::Randomness {
                 reason: err.to_string(),
             })?;
-        let mnemonic =
-            bip39::Mnemonic::from_entropy(entropy.as_ref()).map_err(|err| KeyError::Derivation {
+        let mnemonic = bip39::Mnemonic::from_entropy(entropy.as_ref()).map_err(|err| {
+            KeyError::Derivation {
                 reason: err.to_string(),
-            })?;
+            }
+        })?;
         Ok(Self(mnemonic))
     }
 
@@ -116,9 +117,11 @@ impl Drop for Mnemonic {
 /// Derives the secp256k1 key at `path` (e.g. `m/44'/118'/0'/0/0`) from a BIP-32 seed (the 64-byte
 /// BIP-39 seed of a mnemonic, or any 16 to 64 bytes).
 pub fn derive_signing_key(seed: &[u8], path: &str) -> Result<SigningKey, KeyError> {
-    let path: DerivationPath = path.parse().map_err(|err: bip32::Error| KeyError::Derivation {
-        reason: format!("bad derivation path {path:?}: {err}"),
-    })?;
+    let path: DerivationPath = path
+        .parse()
+        .map_err(|err: bip32::Error| KeyError::Derivation {
+            reason: format!("bad derivation path {path:?}: {err}"),
+        })?;
     let extended = XPrv::derive_from_path(seed, &path).map_err(|err| KeyError::Derivation {
         reason: err.to_string(),
     })?;

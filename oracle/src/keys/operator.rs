@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use super::address::{account_address, validate_prefix};
 use super::hd::{
-    account_path, attestation_path, check_attestation_index, compressed_pubkey,
-    derive_signing_key, Mnemonic, FIRST_ATTESTATION_INDEX,
+    account_path, attestation_path, check_attestation_index, compressed_pubkey, derive_signing_key,
+    Mnemonic, FIRST_ATTESTATION_INDEX,
 };
 use super::public::PublicKeyInfo;
 use super::KeyError;
@@ -31,7 +31,11 @@ pub struct OperatorKeys {
 impl OperatorKeys {
     /// Fresh keys from a new 24-word mnemonic, attestation key at index 1.
     pub fn generate(bech32_prefix: &str) -> Result<Self, KeyError> {
-        Self::from_mnemonic(Mnemonic::generate()?, bech32_prefix, FIRST_ATTESTATION_INDEX)
+        Self::from_mnemonic(
+            Mnemonic::generate()?,
+            bech32_prefix,
+            FIRST_ATTESTATION_INDEX,
+        )
     }
 
     /// Keys from an existing mnemonic phrase (12 to 24 words).
@@ -132,13 +136,13 @@ impl OperatorKeys {
     /// Moves the attestation key to the next account index and returns the new index. The caller
     /// saves the key file and then sends `RotateAttestationKey` with the new public key.
     pub fn rotate_attestation(&mut self) -> Result<u32, KeyError> {
-        let next = self
-            .attestation_index
-            .checked_add(1)
-            .ok_or(KeyError::InvalidAttestationIndex {
-                index: u32::MAX,
-                max: super::hd::MAX_ATTESTATION_INDEX,
-            })?;
+        let next =
+            self.attestation_index
+                .checked_add(1)
+                .ok_or(KeyError::InvalidAttestationIndex {
+                    index: u32::MAX,
+                    max: super::hd::MAX_ATTESTATION_INDEX,
+                })?;
         let path = attestation_path(next)?;
         let seed = self.mnemonic.to_seed("");
         self.attestation = derive_signing_key(seed.as_slice(), &path)?;

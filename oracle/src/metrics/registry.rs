@@ -230,7 +230,8 @@ impl Metrics {
 
     /// Adds settled earnings (base denom units; saturates at `u64::MAX`, far above any supply).
     pub fn add_earnings(&self, amount: u128) {
-        self.earnings.inc_by(u64::try_from(amount).unwrap_or(u64::MAX));
+        self.earnings
+            .inc_by(u64::try_from(amount).unwrap_or(u64::MAX));
     }
 
     pub fn slashed(&self) {

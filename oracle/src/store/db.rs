@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Database, DatabaseError, ReadableDatabase, ReadableTable, StorageError, Table,
-    TableDefinition, WriteTransaction,
+    Database, DatabaseError, ReadableDatabase, ReadableTable, StorageError, Table, TableDefinition,
+    WriteTransaction,
 };
 
 use super::record::{
@@ -39,7 +39,9 @@ pub struct JobStore {
 
 impl std::fmt::Debug for JobStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobStore").field("path", &self.path).finish()
+        f.debug_struct("JobStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -204,9 +206,7 @@ impl JobStore {
             let bytes = jobs
                 .get(job_id)
                 .map_err(|err| self.storage_error("reading a job", err))?
-                .ok_or_else(|| {
-                    self.corrupted(format!("active job {job_id} has no record"))
-                })?;
+                .ok_or_else(|| self.corrupted(format!("active job {job_id} has no record")))?;
             records.push(self.decode_record(job_id, bytes.value())?);
         }
         Ok(records)
@@ -325,12 +325,14 @@ impl JobStore {
                 .map_err(|err| self.storage_error("updating active jobs", err))?;
             let mut meta = self.open_table(&txn, META)?;
             let mut totals = self.read_totals(&meta)?;
-            totals.earnings = totals.earnings.checked_add(earnings).ok_or(
-                StoreError::EarningsOverflow {
-                    total: totals.earnings,
-                    amount: earnings,
-                },
-            )?;
+            totals.earnings =
+                totals
+                    .earnings
+                    .checked_add(earnings)
+                    .ok_or(StoreError::EarningsOverflow {
+                        total: totals.earnings,
+                        amount: earnings,
+                    })?;
             totals.count(outcome);
             let encoded = serde_json::to_vec(&totals)
                 .map_err(|err| self.corrupted(format!("cannot encode totals: {err}")))?;
@@ -447,11 +449,7 @@ impl JobStore {
         Ok(())
     }
 
-    fn load_record(
-        &self,
-        jobs: &Table<u64, &[u8]>,
-        job_id: u64,
-    ) -> Result<JobRecord, StoreError> {
+    fn load_record(&self, jobs: &Table<u64, &[u8]>, job_id: u64) -> Result<JobRecord, StoreError> {
         let value = jobs
             .get(job_id)
             .map_err(|err| self.storage_error("reading a job", err))?
@@ -493,8 +491,7 @@ impl JobStore {
     }
 
     fn commit(&self, txn: WriteTransaction) -> Result<(), StoreError> {
-        txn.commit()
-            .map_err(|err| self.db_error("committing", err))
+        txn.commit().map_err(|err| self.db_error("committing", err))
     }
 
     fn corrupted(&self, detail: impl Into<String>) -> StoreError {
