@@ -72,3 +72,34 @@ fn known_answers_hash_the_same_on_vulkan() {
         }
     }
 }
+
+#[test]
+fn digits_bytes_do_not_depend_on_the_lavapipe_thread_count() {
+    // lavapipe spreads workgroups over LP_NUM_THREADS threads, read once per process: rerun the
+    // whole held-out comparison in children with 1 and 3 threads (on a GPU the variable is
+    // ignored and the children simply pass again).
+    let mut digests = Vec::new();
+    for threads in ["1", "3"] {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "every_held_out_image_gives_the_reference_bytes_and_the_same_accuracy",
+                "--nocapture",
+            ])
+            .env("LP_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "LP_NUM_THREADS={threads}:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let digest = stdout
+            .lines()
+            .find_map(|line| line.split("sha256 of all predictions ").nth(1))
+            .map(str::to_owned);
+        digests.push(digest.expect("the child prints its digest"));
+    }
+    assert_eq!(digests[0], digests[1]);
+}

@@ -287,3 +287,21 @@ fn a_wrong_input_length_is_rejected_before_running() {
         "{error}"
     );
 }
+
+#[test]
+fn one_engine_serves_many_threads() {
+    // The oracle shares one engine between tasks: concurrent runs of different models (more than
+    // the cache holds) must each get their own model's bytes.
+    std::thread::scope(|scope| {
+        for thread in 0..4u64 {
+            scope.spawn(move || {
+                let mut rng = Rng::new(1000 + thread);
+                for _ in 0..3 {
+                    let model = build(random_model(&mut rng, &WHOLE_MODELS));
+                    let input = random_input(&mut rng, model.input_spec(), true);
+                    assert_same_output(&model, &input);
+                }
+            });
+        }
+    });
+}
