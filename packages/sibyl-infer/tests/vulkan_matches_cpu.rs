@@ -305,3 +305,36 @@ fn one_engine_serves_many_threads() {
         }
     });
 }
+
+#[test]
+fn direct_and_tiled_convolutions_both_match() {
+    // 15 output channels per group run on the direct kernel, 16 on the tiled one; the depthwise
+    // 3 x 3 layer (8 groups of one channel) on the direct one.
+    let mut rng = Rng::new(5);
+    for (channels, groups, out_channels) in [(3, 1, 15), (3, 1, 16), (8, 8, 8), (8, 8, 16)] {
+        let k = 9 * channels / groups;
+        let conv = Conv2d {
+            out_channels,
+            kernel_h: 3,
+            kernel_w: 3,
+            in_channels_per_group: channels / groups,
+            groups,
+            stride_h: 1,
+            stride_w: 2,
+            padding: Padding::uniform(1),
+            input_zero_point: 127,
+            weights: (0..out_channels * k)
+                .map(|_| extreme_or(&mut rng, -127, 127) as i8)
+                .collect(),
+            bias: (0..out_channels)
+                .map(|_| rng.range_i32(-3000, 3000))
+                .collect(),
+            output: OutputStage::per_tensor(Requant::new((1 << 30) + 1, -9), -128, Clamp::INT8),
+        };
+        let input = TensorSpec::new(DType::I8, vec![2, 12, 12, channels]);
+        let model = build(ModelBuilder::new(input).layer(Layer::Conv2d(conv)));
+        let input = random_input(&mut rng, model.input_spec(), true);
+        let output = assert_same_output(&model, &input);
+        assert!(output.iter().any(|&b| b != 0x7f && b != 0x80), "{output:?}");
+    }
+}

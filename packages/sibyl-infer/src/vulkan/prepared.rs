@@ -226,13 +226,7 @@ fn plan_layer(
                 conv.input_zero_point,
             )?;
             kernels::conv2d(
-                context,
-                &pipelines.conv2d,
-                layer_ref,
-                conv,
-                &constants,
-                input,
-                output,
+                context, pipelines, layer_ref, conv, &constants, input, output,
             )
         }
         Layer::MaxPool2d(pool) => kernels::max_pool(

@@ -30,6 +30,7 @@ macro_rules! shader {
 pub(crate) const FULLY_CONNECTED: Shader = shader!("fully_connected");
 pub(crate) const NAIVE_GEMM: Shader = shader!("naive_gemm");
 pub(crate) const CONV2D: Shader = shader!("conv2d");
+pub(crate) const DIRECT_CONV2D: Shader = shader!("direct_conv2d");
 pub(crate) const MAX_POOL: Shader = shader!("max_pool");
 pub(crate) const AVG_POOL: Shader = shader!("avg_pool");
 pub(crate) const ADD: Shader = shader!("add");
@@ -41,6 +42,7 @@ pub(crate) const REQUANTIZE_PROBE: Shader = shader!("requantize_probe");
 pub(crate) struct Pipelines {
     pub fully_connected: Arc<ComputePipeline>,
     pub conv2d: Arc<ComputePipeline>,
+    pub direct_conv2d: Arc<ComputePipeline>,
     pub max_pool: Arc<ComputePipeline>,
     pub avg_pool: Arc<ComputePipeline>,
     pub add: Arc<ComputePipeline>,
@@ -52,6 +54,7 @@ impl Pipelines {
         Ok(Pipelines {
             fully_connected: compute_pipeline(context, FULLY_CONNECTED)?,
             conv2d: compute_pipeline(context, CONV2D)?,
+            direct_conv2d: compute_pipeline(context, DIRECT_CONV2D)?,
             max_pool: compute_pipeline(context, MAX_POOL)?,
             avg_pool: compute_pipeline(context, AVG_POOL)?,
             add: compute_pipeline(context, ADD)?,

@@ -1,22 +1,26 @@
-//! 2-D convolution with groups: `conv2d.comp`, a tiled implicit GEMM per group.
-
-use std::sync::Arc;
+//! 2-D convolution with groups: `conv2d.comp`, a tiled implicit GEMM per group, or
+//! `direct_conv2d.comp`, one invocation per output, when the groups are too narrow to fill a tile.
 
 use sibyl_model::layer::Conv2d;
 use sibyl_model::DType;
 use vulkano::buffer::BufferContents;
 use vulkano::descriptor_set::WriteDescriptorSet;
-use vulkano::pipeline::ComputePipeline;
 
 use super::{GemmConstants, LayerRef, TensorBuffer};
 use crate::error::EngineError;
 use crate::vulkan::context::VulkanContext;
-use crate::vulkan::dispatch::{tile_workgroups, Dispatch};
+use crate::vulkan::dispatch::{elementwise_workgroups, tile_workgroups, Dispatch};
+use crate::vulkan::shaders::Pipelines;
 
 /// Output tile side of `tiled_gemm.glsl`.
 const TILE: u32 = 64;
+/// Groups with fewer output channels than this (depthwise layers have one or a few) use the
+/// direct kernel: in a tiled launch more than three quarters of each tile would idle.
+const DIRECT_BELOW_OUT_PER_GROUP: u32 = 16;
+/// Invocations per workgroup of the direct kernel (grid.glsl).
+const DIRECT_WORKGROUP_SIZE: u32 = 64;
 
-/// `conv2d.comp`'s push constants.
+/// The push constants of `conv2d.comp` and `direct_conv2d.comp`.
 #[derive(BufferContents, Clone, Copy)]
 #[repr(C)]
 struct Conv2dParams {
@@ -46,7 +50,7 @@ struct Conv2dParams {
 /// int8 `[n, out_h, out_w, out_channels]`; padding holds the input zero point.
 pub(crate) fn conv2d(
     context: &VulkanContext,
-    pipeline: &Arc<ComputePipeline>,
+    pipelines: &Pipelines,
     layer: LayerRef,
     conv: &Conv2d,
     constants: &GemmConstants,
@@ -108,8 +112,15 @@ pub(crate) fn conv2d(
         u64::from(conv.kernel_h) * u64::from(conv.kernel_w) * u64::from(conv.in_channels_per_group);
     constants.ensure_shape(layer, conv.out_channels, k)?;
     let out_per_group = conv.out_channels / groups;
-    let workgroups = tile_workgroups(context, pixels, out_per_group, TILE, groups)
-        .map_err(|detail| layer.device_limit(detail))?;
+    let (pipeline, workgroups) = if out_per_group < DIRECT_BELOW_OUT_PER_GROUP {
+        let workgroups =
+            elementwise_workgroups(context, pixels_and_channels, DIRECT_WORKGROUP_SIZE);
+        (&pipelines.direct_conv2d, workgroups)
+    } else {
+        let workgroups = tile_workgroups(context, pixels, out_per_group, TILE, groups);
+        (&pipelines.conv2d, workgroups)
+    };
+    let workgroups = workgroups.map_err(|detail| layer.device_limit(detail))?;
     let (act_min, act_max) = constants.clamp();
     let params = Conv2dParams {
         pixels,
