@@ -20,13 +20,16 @@ fn instantiate_stores_the_config_and_the_contract_version() {
     assert_eq!(version.contract, "crates.io:sibyl-staking");
 }
 
+/// A change to a valid instantiate message.
+type Adjust = fn(&mut InstantiateMsg);
+
 #[test]
 fn instantiate_rejects_invalid_configs() {
     let mut app = App::default();
     let code = app.store_code(staking_contract());
     let admin = app.api().addr_make("admin");
     let destination = app.api().addr_make("dest");
-    let cases: Vec<(fn(&mut InstantiateMsg), &str)> = vec![
+    let cases: Vec<(Adjust, &str)> = vec![
         (|m| m.bond_denom = String::new(), "bond_denom is empty"),
         (
             |m| m.min_self_bond = Uint128::zero(),
