@@ -96,7 +96,8 @@ impl Engine {
     }
 
     /// The device that runs the kernels, for logs: for example
-    /// `"NVIDIA H200 (discrete GPU, Vulkan 1.3)"` or `"CPU reference"`.
+    /// `"llvmpipe (LLVM 15.0.6, 256 bits) (CPU, llvmpipe, Vulkan 1.3.230)"` (name, type, driver,
+    /// Vulkan version) or `"CPU reference"`.
     pub fn device_description(&self) -> String {
         match &self.executor {
             Executor::Cpu => "CPU reference".to_owned(),

@@ -134,7 +134,8 @@ impl VulkanContext {
         &self.descriptor_set_allocator
     }
 
-    /// The device in words, for example `"llvmpipe (LLVM 15.0.6, 256 bits) (CPU, lavapipe, Vulkan 1.3)"`.
+    /// The device in words: name, type, driver and Vulkan version, for example
+    /// `"llvmpipe (LLVM 15.0.6, 256 bits) (CPU, llvmpipe, Vulkan 1.3.230)"`.
     pub fn description(&self) -> &str {
         &self.description
     }
