@@ -2,7 +2,7 @@
 //! payment is credited to the treasury (so no unit is stranded), a refused slash and a failed
 //! callback are recorded.
 
-use cosmwasm_std::{from_json, DepsMut, Event, Reply, Response, SubMsgResult};
+use cosmwasm_std::{DepsMut, Event, Reply, Response, StdError, SubMsgResult};
 use sibyl_api::escrow::events;
 
 use crate::error::ContractError;
@@ -20,12 +20,14 @@ pub fn reply(deps: DepsMut, msg: Reply) -> Result<Response, ContractError> {
     let error = truncate(error);
     let event = match msg.id {
         REPLY_CALLBACK => {
-            let job_id: u64 = from_json(&msg.payload)?;
+            let job_id = <[u8; 8]>::try_from(msg.payload.as_slice())
+                .map(u64::from_be_bytes)
+                .map_err(|_| StdError::msg("corrupt callback payload"))?;
             CALLBACK_ERRORS.save(deps.storage, job_id, &error)?;
             Event::new(events::CALLBACK_FAILED).add_attribute("job_id", job_id.to_string())
         }
         REPLY_PAYMENT => {
-            let payment: PaymentPayload = from_json(&msg.payload)?;
+            let payment = PaymentPayload::try_from(msg.payload).map_err(StdError::msg)?;
             TREASURY_OWED.update(deps.storage, |owed| -> Result<_, ContractError> {
                 Ok(owed.checked_add(payment.amount)?)
             })?;
@@ -35,7 +37,7 @@ pub fn reply(deps: DepsMut, msg: Reply) -> Result<Response, ContractError> {
                 .add_attribute("amount", payment.amount)
         }
         REPLY_SLASH => {
-            let slash: SlashPayload = from_json(&msg.payload)?;
+            let slash = SlashPayload::try_from(msg.payload).map_err(StdError::msg)?;
             Event::new(events::SLASH_FAILED)
                 .add_attribute("job_id", slash.job_id.to_string())
                 .add_attribute("operator", slash.operator)

@@ -8,7 +8,7 @@
 //! assigned operators, each of which risks the wrong-result slash), and the seed source is a
 //! config enum so a randomness beacon can replace it without touching the rest of the contract.
 
-use cosmwasm_std::{Addr, Env, Uint256};
+use cosmwasm_std::{Addr, Env};
 use sha2::{Digest, Sha256};
 use sibyl_api::escrow::SeedSource;
 use sibyl_api::staking::ActiveOperator;
@@ -46,42 +46,48 @@ pub fn draw_operators(
     count: usize,
     seed: &[u8; 32],
 ) -> Option<Vec<Addr>> {
-    let mut candidates: Vec<&ActiveOperator> =
-        operators.iter().filter(|op| !op.stake.is_zero()).collect();
+    let mut candidates: Vec<(&Addr, u128)> = operators
+        .iter()
+        .filter(|op| !op.stake.is_zero())
+        .map(|op| (&op.address, op.stake.u128()))
+        .collect();
     if candidates.len() < count {
         return None;
     }
-    // Sums of at most u32::MAX stakes below 2^128 cannot overflow 256 bits, and `remaining` only
-    // loses stakes it contains, so the plain operators below cannot panic.
-    let mut remaining: Uint256 = candidates
+    // The staking contract reports the total as a Uint128, so the sum fits; `None` otherwise.
+    let mut remaining = candidates
         .iter()
-        .map(|op| Uint256::from(op.stake))
-        .fold(Uint256::zero(), |sum, stake| sum + stake);
+        .try_fold(0u128, |sum, (_, stake)| sum.checked_add(*stake))?;
     let mut drawn = Vec::with_capacity(count);
     for draw in 0..count {
-        // A 256-bit value reduced modulo a total below 2^128: the bias is under 2^-128.
-        let point = Uint256::from_be_bytes(draw_hash(seed, draw as u32)) % remaining;
+        // 128 hash bits reduced modulo the remaining stake: the bias is below remaining / 2^128,
+        // under 2^-60 for any stake below 2^68 units.
+        let point = draw_point(seed, draw as u32) % remaining;
         let index = pick(&candidates, point);
-        let chosen = candidates.remove(index);
-        remaining -= Uint256::from(chosen.stake);
-        drawn.push(chosen.address.clone());
+        let (address, stake) = candidates.remove(index);
+        remaining -= stake;
+        drawn.push(address.clone());
     }
     Some(drawn)
 }
 
-fn draw_hash(seed: &[u8; 32], draw: u32) -> [u8; 32] {
+fn draw_point(seed: &[u8; 32], draw: u32) -> u128 {
     let mut hasher = Sha256::new();
     hasher.update(DRAW_DOMAIN);
     hasher.update(seed);
     hasher.update(draw.to_be_bytes());
-    hasher.finalize().into()
+    let hash: [u8; 32] = hasher.finalize().into();
+    let mut high = [0u8; 16];
+    high.copy_from_slice(&hash[..16]);
+    u128::from_be_bytes(high)
 }
 
 /// Index of the candidate whose cumulative stake interval contains `point` (< total stake).
-fn pick(candidates: &[&ActiveOperator], point: Uint256) -> usize {
-    let mut cumulative = Uint256::zero();
-    for (index, candidate) in candidates.iter().enumerate() {
-        cumulative += Uint256::from(candidate.stake);
+fn pick(candidates: &[(&Addr, u128)], point: u128) -> usize {
+    let mut cumulative = 0u128;
+    for (index, (_, stake)) in candidates.iter().enumerate() {
+        // Cannot overflow: partial sums are bounded by the checked total.
+        cumulative += stake;
         if point < cumulative {
             return index;
         }

@@ -16,10 +16,9 @@
 //! settlement (see `reply.rs`): a payment the staking contract refuses goes to the treasury.
 
 use cosmwasm_std::{
-    to_json_binary, Addr, BankMsg, Binary, Coin, Decimal, DepsMut, Env, Event, HexBinary,
-    MessageInfo, Response, StdResult, SubMsg, Uint128,
+    Addr, BankMsg, Binary, Coin, Decimal, DepsMut, Env, Event, HexBinary, MessageInfo, Response,
+    StdResult, SubMsg, Uint128,
 };
-use serde::{Deserialize, Serialize};
 use sibyl_api::consumer::{CallbackStatus, JobCallback};
 use sibyl_api::escrow::{events, Config, JobStatus};
 
@@ -37,18 +36,71 @@ pub const REPLY_PAYMENT: u64 = 2;
 pub const REPLY_SLASH: u64 = 3;
 
 /// Carried by a `Distribute` sub-message so a refused payment can be credited to the treasury.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// Encoded as `u64_be(job_id) ‖ u128_be(amount) ‖ operator`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct PaymentPayload {
     pub job_id: u64,
     pub operator: Addr,
     pub amount: Uint128,
 }
 
+impl From<PaymentPayload> for Binary {
+    fn from(payload: PaymentPayload) -> Binary {
+        let mut bytes = payload.job_id.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&payload.amount.u128().to_be_bytes());
+        bytes.extend_from_slice(payload.operator.as_bytes());
+        Binary::from(bytes)
+    }
+}
+
+impl TryFrom<Binary> for PaymentPayload {
+    type Error = String;
+
+    fn try_from(bytes: Binary) -> Result<PaymentPayload, String> {
+        let corrupt = || "corrupt payment payload".to_string();
+        let job_id = bytes.get(..8).ok_or_else(corrupt)?;
+        let amount = bytes.get(8..24).ok_or_else(corrupt)?;
+        let operator = String::from_utf8(bytes[24..].to_vec()).map_err(|_| corrupt())?;
+        Ok(PaymentPayload {
+            job_id: u64::from_be_bytes(job_id.try_into().map_err(|_| corrupt())?),
+            amount: Uint128::new(u128::from_be_bytes(
+                amount.try_into().map_err(|_| corrupt())?,
+            )),
+            // Written by this contract from a validated address.
+            operator: Addr::unchecked(operator),
+        })
+    }
+}
+
 /// Carried by a `Slash` sub-message so a refused slash can be reported.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// Encoded as `u64_be(job_id) ‖ operator`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SlashPayload {
     pub job_id: u64,
     pub operator: Addr,
+}
+
+impl From<SlashPayload> for Binary {
+    fn from(payload: SlashPayload) -> Binary {
+        let mut bytes = payload.job_id.to_be_bytes().to_vec();
+        bytes.extend_from_slice(payload.operator.as_bytes());
+        Binary::from(bytes)
+    }
+}
+
+impl TryFrom<Binary> for SlashPayload {
+    type Error = String;
+
+    fn try_from(bytes: Binary) -> Result<SlashPayload, String> {
+        let corrupt = || "corrupt slash payload".to_string();
+        let job_id = bytes.get(..8).ok_or_else(corrupt)?;
+        let operator = String::from_utf8(bytes[8..].to_vec()).map_err(|_| corrupt())?;
+        Ok(SlashPayload {
+            job_id: u64::from_be_bytes(job_id.try_into().map_err(|_| corrupt())?),
+            // Written by this contract from a validated address.
+            operator: Addr::unchecked(operator),
+        })
+    }
 }
 
 /// What a settlement adds to the response of the message that triggered it.
@@ -268,11 +320,11 @@ fn payment(config: &Config, job_id: u64, operator: &Addr, amount: Uint128) -> St
         &config.fee_denom,
     )?;
     Ok(
-        SubMsg::reply_on_error(msg, REPLY_PAYMENT).with_payload(to_json_binary(&PaymentPayload {
+        SubMsg::reply_on_error(msg, REPLY_PAYMENT).with_payload(Binary::from(PaymentPayload {
             job_id,
             operator: operator.clone(),
             amount,
-        })?),
+        })),
     )
 }
 
@@ -291,10 +343,10 @@ fn slash(
         job.submitted_height,
     )?;
     Ok(
-        SubMsg::reply_on_error(msg, REPLY_SLASH).with_payload(to_json_binary(&SlashPayload {
+        SubMsg::reply_on_error(msg, REPLY_SLASH).with_payload(Binary::from(SlashPayload {
             job_id,
             operator: operator.clone(),
-        })?),
+        })),
     )
 }
 
@@ -322,7 +374,7 @@ fn callback_msg(
     // A gas limit, so a callback that burns gas cannot make settlement run out of gas.
     Ok(SubMsg::reply_on_error(msg, REPLY_CALLBACK)
         .with_gas_limit(config.callback_gas_limit)
-        .with_payload(to_json_binary(&job_id)?))
+        .with_payload(Binary::from(job_id.to_be_bytes())))
 }
 
 fn refund_msg(consumer: &Addr, amount: Uint128, denom: &str) -> BankMsg {
@@ -351,5 +403,39 @@ fn settle_event(
     match output_hash {
         Some(hash) => event.add_attribute("output_hash", HexBinary::from(hash.as_slice()).to_hex()),
         None => event,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn payloads_round_trip() {
+        let payment = PaymentPayload {
+            job_id: u64::MAX,
+            operator: Addr::unchecked("cosmwasm1operator"),
+            amount: Uint128::new(u128::MAX),
+        };
+        let bytes = Binary::from(payment.clone());
+        assert_eq!(PaymentPayload::try_from(bytes).unwrap(), payment);
+        let slash = SlashPayload {
+            job_id: 3,
+            operator: Addr::unchecked("cosmwasm1operator"),
+        };
+        let bytes = Binary::from(slash.clone());
+        assert_eq!(SlashPayload::try_from(bytes).unwrap(), slash);
+        assert!(PaymentPayload::try_from(Binary::from([0u8; 7])).is_err());
+        assert!(SlashPayload::try_from(Binary::from([0u8; 3])).is_err());
+    }
+
+    #[test]
+    fn quorum_needs_a_unique_leader() {
+        let a = Some(Binary::from(b"a"));
+        let b = Some(Binary::from(b"b"));
+        assert_eq!(quorum_winner(&[a.clone(), a.clone(), b.clone()], 2), a);
+        assert_eq!(quorum_winner(&[a.clone(), b.clone(), None], 1), None);
+        assert_eq!(quorum_winner(&[a.clone(), None, None], 2), None);
+        assert_eq!(quorum_winner(&[None, None], 1), None);
+        assert_eq!(quorum_winner(&[b.clone(), None], 1), b);
     }
 }

@@ -4,13 +4,24 @@ use cosmwasm_std::{
     to_json_binary, Addr, Binary, Coin, CosmosMsg, Decimal, QuerierWrapper, StdResult, Uint128,
     WasmMsg,
 };
-use sibyl_api::staking::{
-    ActiveSetResponse, ConfigResponse, ExecuteMsg as StakingMsg, OperatorResponse,
-    QueryMsg as StakingQuery,
-};
+use serde::Deserialize;
+use sibyl_api::staking::{ActiveSetResponse, ExecuteMsg as StakingMsg, QueryMsg as StakingQuery};
+
+/// The one field of the staking `ConfigResponse` the escrow reads. Decoding only what is used
+/// (other fields are skipped) keeps the contract's wasm small.
+#[derive(Deserialize)]
+struct BondDenom {
+    bond_denom: String,
+}
+
+/// The one field of the staking `OperatorResponse` the escrow reads.
+#[derive(Deserialize)]
+struct AttestationKey {
+    attestation_pubkey: Binary,
+}
 
 pub fn bond_denom(querier: &QuerierWrapper, staking: &Addr) -> StdResult<String> {
-    let config: ConfigResponse = querier.query_wasm_smart(staking, &StakingQuery::Config {})?;
+    let config: BondDenom = querier.query_wasm_smart(staking, &StakingQuery::Config {})?;
     Ok(config.bond_denom)
 }
 
@@ -24,7 +35,7 @@ pub fn attestation_pubkey(
     staking: &Addr,
     operator: &Addr,
 ) -> StdResult<Binary> {
-    let response: OperatorResponse = querier.query_wasm_smart(
+    let response: AttestationKey = querier.query_wasm_smart(
         staking,
         &StakingQuery::Operator {
             address: operator.to_string(),

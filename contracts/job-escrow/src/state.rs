@@ -95,28 +95,104 @@ impl Job {
     }
 }
 
+/// A job's input as stored: inline bytes, or the URI of a remote input (its hash is on the job).
+/// Stored as raw bytes behind a one-byte tag.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(into = "Binary", try_from = "Binary")]
 pub enum StoredInput {
-    #[serde(rename = "d")]
     Inline(Binary),
-    #[serde(rename = "u")]
     Remote(String),
 }
 
+const INLINE_TAG: u8 = 0;
+const REMOTE_TAG: u8 = 1;
+
+impl From<StoredInput> for Binary {
+    fn from(input: StoredInput) -> Binary {
+        let (tag, body) = match input {
+            StoredInput::Inline(data) => (INLINE_TAG, data.to_vec()),
+            StoredInput::Remote(uri) => (REMOTE_TAG, uri.into_bytes()),
+        };
+        let mut bytes = Vec::with_capacity(body.len() + 1);
+        bytes.push(tag);
+        bytes.extend_from_slice(&body);
+        Binary::from(bytes)
+    }
+}
+
+impl TryFrom<Binary> for StoredInput {
+    type Error = String;
+
+    fn try_from(bytes: Binary) -> Result<StoredInput, String> {
+        match bytes.split_first() {
+            Some((&INLINE_TAG, data)) => Ok(StoredInput::Inline(Binary::from(data))),
+            Some((&REMOTE_TAG, uri)) => String::from_utf8(uri.to_vec())
+                .map(StoredInput::Remote)
+                .map_err(|_| "corrupt remote input URI".to_string()),
+            _ => Err("corrupt stored input".to_string()),
+        }
+    }
+}
+
+/// Commit and reveal counts of an open job, stored as one integer (`commits << 32 | reveals`).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(into = "u64", from = "u64")]
 pub struct Progress {
-    #[serde(rename = "c")]
     pub commits: u32,
-    #[serde(rename = "r")]
     pub reveals: u32,
 }
 
+impl From<Progress> for u64 {
+    fn from(progress: Progress) -> u64 {
+        (u64::from(progress.commits) << 32) | u64::from(progress.reveals)
+    }
+}
+
+impl From<u64> for Progress {
+    fn from(packed: u64) -> Progress {
+        Progress {
+            commits: (packed >> 32) as u32,
+            reveals: packed as u32,
+        }
+    }
+}
+
+/// An assigned operator's commitment and, once revealed, its output hash. Stored as raw bytes
+/// (`commitment[32] ‖ output_hash[32]?`): small to write, and no JSON decoder of its own in the
+/// wasm.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(into = "Binary", try_from = "Binary")]
 pub struct Assignment {
-    #[serde(rename = "c")]
     pub commitment: Binary,
-    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
     pub output_hash: Option<Binary>,
+}
+
+impl From<Assignment> for Binary {
+    fn from(assignment: Assignment) -> Binary {
+        let mut bytes = assignment.commitment.to_vec();
+        if let Some(hash) = assignment.output_hash {
+            bytes.extend_from_slice(&hash);
+        }
+        Binary::from(bytes)
+    }
+}
+
+impl TryFrom<Binary> for Assignment {
+    type Error = String;
+
+    fn try_from(bytes: Binary) -> Result<Assignment, String> {
+        match bytes.len() {
+            32 => Ok(Assignment {
+                commitment: bytes,
+                output_hash: None,
+            }),
+            64 => Ok(Assignment {
+                commitment: Binary::from(&bytes[..32]),
+                output_hash: Some(Binary::from(&bytes[32..])),
+            }),
+            len => Err(format!("corrupt assignment record of {len} bytes")),
+        }
+    }
 }
 
 pub fn status_key(status: JobStatus) -> u8 {
@@ -125,5 +201,45 @@ pub fn status_key(status: JobStatus) -> u8 {
         JobStatus::Completed => 1,
         JobStatus::Failed => 2,
         JobStatus::Cancelled => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::{from_json, to_json_vec};
+
+    fn round_trip<T>(value: T)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let bytes = to_json_vec(&value).unwrap();
+        assert_eq!(from_json::<T>(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn compact_records_round_trip() {
+        round_trip(Progress {
+            commits: u32::MAX,
+            reveals: 7,
+        });
+        round_trip(Assignment {
+            commitment: Binary::from([1u8; 32]),
+            output_hash: None,
+        });
+        round_trip(Assignment {
+            commitment: Binary::from([1u8; 32]),
+            output_hash: Some(Binary::from([2u8; 32])),
+        });
+        round_trip(StoredInput::Inline(Binary::from(b"\x01\x00input")));
+        round_trip(StoredInput::Remote("ipfs://x".to_string()));
+    }
+
+    #[test]
+    fn corrupt_records_are_errors() {
+        assert!(Assignment::try_from(Binary::from([0u8; 33])).is_err());
+        assert!(StoredInput::try_from(Binary::default()).is_err());
+        assert!(StoredInput::try_from(Binary::from([9u8, 1])).is_err());
+        assert!(StoredInput::try_from(Binary::from([1u8, 0xff])).is_err());
     }
 }
