@@ -160,7 +160,17 @@ pub fn cancel(
         return Err(ContractError::CancelTooLate { job_id });
     }
     let config = CONFIG.load(deps.storage)?;
-    close_job(deps, &env, job_id, &mut job, JobStatus::Cancelled, None)?;
+    // Nobody committed, so every operator still has a pending-work entry.
+    let pending = vec![true; job.operators.len()];
+    close_job(
+        deps,
+        &env,
+        job_id,
+        &mut job,
+        JobStatus::Cancelled,
+        None,
+        &pending,
+    )?;
     Ok(Response::new()
         .add_attribute("action", "cancel")
         .add_message(refund_msg(&job.consumer, job.price, &config.fee_denom))
@@ -234,7 +244,17 @@ pub fn settle_job(
         Some(hash) => Some(OUTPUTS.load(deps.storage, (job_id, hash.as_slice()))?),
         None => None,
     };
-    close_job(deps, env, job_id, &mut job, status, winner.clone())?;
+    // Operators that revealed already dropped their pending-work entry.
+    let pending: Vec<bool> = revealed.iter().map(Option::is_none).collect();
+    close_job(
+        deps,
+        env,
+        job_id,
+        &mut job,
+        status,
+        winner.clone(),
+        &pending,
+    )?;
 
     if !refund.is_zero() {
         messages.push(SubMsg::new(refund_msg(
@@ -292,7 +312,8 @@ pub fn quorum_winner(revealed: &[Option<Binary>], quorum: u32) -> Option<Binary>
     Some((*leader).clone())
 }
 
-/// Moves the job to its terminal state and clears what only open jobs need.
+/// Moves the job to its terminal state and clears what only open jobs need. `pending[i]` says
+/// whether `job.operators[i]` still has a pending-work entry (deleting costs gas even when absent).
 fn close_job(
     deps: DepsMut,
     env: &Env,
@@ -300,10 +321,11 @@ fn close_job(
     job: &mut Job,
     status: JobStatus,
     result_hash: Option<Binary>,
+    pending: &[bool],
 ) -> StdResult<()> {
     JOBS_BY_STATUS.remove(deps.storage, (status_key(JobStatus::Open), job_id));
     JOBS_BY_STATUS.save(deps.storage, (status_key(status), job_id), &Empty {})?;
-    for operator in &job.operators {
+    for (operator, _) in job.operators.iter().zip(pending).filter(|(_, p)| **p) {
         PENDING_WORK.remove(deps.storage, (operator, job_id));
     }
     job.status = status;

@@ -247,7 +247,7 @@ fn run_round(suite: &mut Suite, ledger: &mut Ledger, plans: &[JobPlan]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn random_job_rounds_conserve_funds_and_settle_each_job_once(
