@@ -1,0 +1,193 @@
+//! Deploys and wires the contracts on the embedded chain, as a governance proposal would on a
+//! real one: staking, escrow, the escrow as a slasher, and the example consumer.
+
+use cosmwasm_std::{Coin, Decimal, HexBinary, Uint128};
+use sibyl_api::escrow::{self, SeedSource};
+use sibyl_api::staking;
+
+use crate::chain::embedded::{contracts, EmbeddedChain};
+use crate::chain::{execute, ChainError};
+
+/// The bonded and fee denom of the demo chain.
+pub const DENOM: &str = "usibyl";
+/// Minimum self-bond of an operator.
+pub const MIN_SELF_BOND: u128 = 1_000_000;
+/// Price of one model cost unit for one operator.
+pub const PRICE_PER_UNIT: u128 = 1_000;
+/// Protocol fee in basis points.
+pub const PROTOCOL_FEE_BPS: u16 = 500;
+/// Blocks to commit after submission, and to reveal after the commit deadline. Generous, so that
+/// a burst of jobs queued behind each other never makes an honest operator miss a deadline.
+pub const COMMIT_WINDOW: u64 = 50;
+pub const REVEAL_WINDOW: u64 = 50;
+/// Slash fractions: a wrong result costs 5 % of the pool, a missed job 1 %.
+pub const WRONG_RESULT_SLASH_PERMILLE: u64 = 50;
+pub const MISSED_JOB_SLASH_PERMILLE: u64 = 10;
+
+/// Well-known accounts of the demo chain.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    pub admin: String,
+    pub treasury: String,
+    pub community_pool: String,
+    pub consumer: String,
+}
+
+impl Accounts {
+    pub fn new() -> Self {
+        Accounts {
+            admin: EmbeddedChain::address("admin"),
+            treasury: EmbeddedChain::address("treasury"),
+            community_pool: EmbeddedChain::address("community-pool"),
+            consumer: EmbeddedChain::address("consumer"),
+        }
+    }
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Accounts::new()
+    }
+}
+
+/// Addresses of the deployed contracts.
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    pub staking: String,
+    pub escrow: String,
+}
+
+/// Stores, instantiates and wires staking and escrow. `max_redundancy` bounds k.
+pub async fn deploy(
+    chain: &EmbeddedChain,
+    accounts: &Accounts,
+    max_redundancy: u32,
+) -> Result<Deployment, ChainError> {
+    let staking_code = chain.store_code(contracts::staking()).await?;
+    let escrow_code = chain.store_code(contracts::escrow()).await?;
+
+    let staking = chain
+        .instantiate(
+            &accounts.admin,
+            staking_code,
+            &staking::InstantiateMsg {
+                admin: Some(accounts.admin.clone()),
+                bond_denom: DENOM.to_string(),
+                min_self_bond: Uint128::new(MIN_SELF_BOND),
+                unbonding_period: 21 * 24 * 3600,
+                max_active_operators: 100,
+                jail_duration: 24 * 3600,
+                slashed_funds_destination: accounts.community_pool.clone(),
+                max_commission: Decimal::percent(50),
+                max_commission_change: Decimal::percent(5),
+                commission_change_period: 24 * 3600,
+                max_unbonding_entries: 7,
+            },
+            "sibyl-staking",
+        )
+        .await?;
+    let escrow = chain
+        .instantiate(
+            &accounts.admin,
+            escrow_code,
+            &escrow::InstantiateMsg {
+                admin: Some(accounts.admin.clone()),
+                staking_contract: staking.clone(),
+                fee_denom: DENOM.to_string(),
+                price_per_unit: Uint128::new(PRICE_PER_UNIT),
+                protocol_fee_bps: PROTOCOL_FEE_BPS,
+                treasury: accounts.treasury.clone(),
+                commit_window: COMMIT_WINDOW,
+                reveal_window: REVEAL_WINDOW,
+                default_redundancy: 3,
+                max_redundancy,
+                max_inline_input_bytes: 16 * 1024,
+                max_output_bytes: 16 * 1024,
+                wrong_result_slash: Decimal::permille(WRONG_RESULT_SLASH_PERMILLE),
+                missed_job_slash: Decimal::permille(MISSED_JOB_SLASH_PERMILLE),
+                chain_id: chain.chain_id().to_string(),
+                callback_gas_limit: 500_000,
+                seed_source: SeedSource::BlockData,
+            },
+            "sibyl-job-escrow",
+        )
+        .await?;
+    execute(
+        &chain.client(&accounts.admin),
+        &staking,
+        &staking::ExecuteMsg::UpdateSlashers {
+            add: vec![escrow.clone()],
+            remove: vec![],
+        },
+        vec![],
+    )
+    .await?;
+    Ok(Deployment { staking, escrow })
+}
+
+/// Deploys the example consumer contract, which submits jobs for `model_hash` with k and m and
+/// receives their results by callback; returns its address.
+pub async fn deploy_consumer(
+    chain: &EmbeddedChain,
+    accounts: &Accounts,
+    deployment: &Deployment,
+    model_hash: [u8; 32],
+    redundancy: u32,
+    quorum: u32,
+) -> Result<String, ChainError> {
+    let code = chain.store_code(contracts::consumer()).await?;
+    chain
+        .instantiate(
+            &accounts.admin,
+            code,
+            &sibyl_example_consumer::msg::InstantiateMsg {
+                escrow: deployment.escrow.clone(),
+                model_hash: HexBinary::from(model_hash.to_vec()),
+                redundancy: Some(redundancy),
+                quorum: Some(quorum),
+            },
+            "sibyl-example-consumer",
+        )
+        .await
+}
+
+/// Registers a model by hash with a `file://` URI.
+pub async fn register_model(
+    chain: &EmbeddedChain,
+    accounts: &Accounts,
+    deployment: &Deployment,
+    model: &sibyl_model::Model,
+    uri: String,
+) -> Result<(), ChainError> {
+    execute(
+        &chain.client(&accounts.admin),
+        &deployment.escrow,
+        &escrow::ExecuteMsg::RegisterModel {
+            model_hash: HexBinary::from(model.hash().to_vec()),
+            uri,
+            input_spec: api_spec(model.input_spec()),
+            output_spec: api_spec(model.output_spec()),
+            cost_units: 1,
+            owner: None,
+        },
+        vec![],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Coins of the demo denom.
+pub fn coin(amount: u128) -> Coin {
+    Coin::new(amount, DENOM)
+}
+
+fn api_spec(spec: &sibyl_model::TensorSpec) -> escrow::TensorSpec {
+    escrow::TensorSpec {
+        dtype: match spec.dtype {
+            sibyl_model::DType::I8 => escrow::DType::I8,
+            sibyl_model::DType::U8 => escrow::DType::U8,
+            sibyl_model::DType::I32 => escrow::DType::I32,
+        },
+        shape: spec.shape.clone(),
+    }
+}

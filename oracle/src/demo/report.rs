@@ -1,0 +1,417 @@
+//! The demo's final summary: accuracy, throughput, latency, payouts, slashing, reconciliation.
+
+use std::fmt;
+
+use anyhow::Context;
+use cosmwasm_std::Uint256;
+use sibyl_api::escrow::{self, JobStatus, JobsFilter, JobsResponse, TreasuryResponse};
+use sibyl_api::staking::{self, OperatorResponse, OperatorStatus, PendingRewardsResponse};
+
+use super::deploy::{Accounts, Deployment, DENOM};
+use super::operators::Operator;
+use super::workload::WorkloadOutcome;
+use crate::chain::embedded::{ChainStats, EmbeddedChain};
+use crate::chain::query;
+use crate::node::telemetry::NodeMetrics;
+
+/// One operator's result.
+#[derive(Clone, Debug)]
+pub struct OperatorReport {
+    pub moniker: String,
+    pub address: String,
+    pub faulty: bool,
+    pub status: OperatorStatus,
+    pub self_bond: u128,
+    pub total_stake: u128,
+    /// Commission plus the operator's own delegation rewards, withdrawable now.
+    pub operator_rewards: u128,
+    /// Its delegator's rewards, withdrawable now.
+    pub delegator_rewards: u128,
+    /// Jobs the operator was slashed for.
+    pub slashes: u32,
+}
+
+/// Whether each contract's bank balance equals what it owes.
+#[derive(Clone, Debug)]
+pub struct Reconciliation {
+    pub escrow_balance: Uint256,
+    pub open_escrow: Uint256,
+    pub pending_treasury: Uint256,
+    pub staking_balance: Uint256,
+    /// Bonded stake plus withdrawable rewards and commission (each rounded down).
+    pub staking_owed: Uint256,
+    /// Most the balance may exceed `staking_owed` by: the contract keeps reward fractions below
+    /// one unit per delegation and per pool (carried, never lost), which queries round down.
+    pub staking_dust_bound: Uint256,
+    pub staking_detail: String,
+}
+
+impl Reconciliation {
+    pub fn escrow_ok(&self) -> bool {
+        self.escrow_balance == self.open_escrow + self.pending_treasury
+    }
+
+    pub fn staking_ok(&self) -> bool {
+        self.staking_balance >= self.staking_owed
+            && self.staking_balance - self.staking_owed <= self.staking_dust_bound
+    }
+}
+
+/// Everything the demo reports at the end.
+#[derive(Clone, Debug)]
+pub struct DemoSummary {
+    pub device: String,
+    pub submitted: u32,
+    pub completed: u32,
+    pub failed: u32,
+    pub correct: u32,
+    pub seconds: f64,
+    pub blocks: u64,
+    pub latencies: Vec<u64>,
+    pub operators: Vec<OperatorReport>,
+    pub reconciliation: Reconciliation,
+    pub interrupted: bool,
+    /// Resident memory of the whole demo process (chain, every node, the engine), in KiB:
+    /// (current, peak), when the OS reports it.
+    pub memory_kib: Option<(u64, u64)>,
+    /// The chain thread's counters (transactions, time executing contracts).
+    pub chain: ChainStats,
+    /// Inferences run by every node together, and their total time.
+    pub executions: u64,
+    pub execution_time: std::time::Duration,
+    pub block_time: std::time::Duration,
+}
+
+impl DemoSummary {
+    /// Both contracts reconcile.
+    pub fn reconciled(&self) -> bool {
+        self.reconciliation.escrow_ok() && self.reconciliation.staking_ok()
+    }
+
+    /// Settled jobs per second of wall time.
+    pub fn jobs_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            f64::from(self.completed + self.failed) / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Accuracy of completed jobs against the true labels.
+    pub fn accuracy(&self) -> f64 {
+        if self.completed == 0 {
+            0.0
+        } else {
+            f64::from(self.correct) / f64::from(self.completed)
+        }
+    }
+}
+
+pub async fn summarize(
+    chain: &EmbeddedChain,
+    accounts: &Accounts,
+    deployment: &Deployment,
+    operators: &[Operator],
+    outcome: WorkloadOutcome,
+    device: &str,
+    node_metrics: &[NodeMetrics],
+) -> anyhow::Result<DemoSummary> {
+    let client = chain.client(&accounts.admin);
+    let mut completed = 0;
+    let mut failed = 0;
+    let mut correct = 0;
+    let mut latencies = Vec::new();
+    let mut slashes = std::collections::HashMap::<String, u32>::new();
+    for job in outcome.jobs.values() {
+        let Some(row) = &job.row else { continue };
+        match row.status.as_deref() {
+            Some("completed") => completed += 1,
+            _ => failed += 1,
+        }
+        if job.predicted == Some(job.label) {
+            correct += 1;
+        }
+        latencies.extend(row.latency_blocks());
+        for (operator, _) in &row.slashed {
+            *slashes.entry(operator.clone()).or_default() += 1;
+        }
+    }
+
+    let mut reports = Vec::new();
+    for operator in operators {
+        let info: OperatorResponse = query(
+            &client,
+            &deployment.staking,
+            &staking::QueryMsg::Operator {
+                address: operator.address.clone(),
+            },
+        )
+        .await
+        .context("cannot query an operator")?;
+        let own: PendingRewardsResponse = query(
+            &client,
+            &deployment.staking,
+            &staking::QueryMsg::PendingRewards {
+                delegator: operator.address.clone(),
+                operator: operator.address.clone(),
+            },
+        )
+        .await?;
+        let delegated: PendingRewardsResponse = query(
+            &client,
+            &deployment.staking,
+            &staking::QueryMsg::PendingRewards {
+                delegator: operator.delegator.clone(),
+                operator: operator.address.clone(),
+            },
+        )
+        .await?;
+        reports.push(OperatorReport {
+            moniker: operator.moniker.clone(),
+            address: operator.address.clone(),
+            faulty: operator.faulty,
+            status: info.status,
+            self_bond: info.self_bond.u128(),
+            total_stake: info.total_stake.u128(),
+            operator_rewards: own.rewards.u128().saturating_add(own.commission.u128()),
+            delegator_rewards: delegated.rewards.u128(),
+            slashes: slashes.get(&operator.address).copied().unwrap_or_default(),
+        });
+    }
+
+    let reconciliation = reconcile(chain, deployment, operators).await?;
+    Ok(DemoSummary {
+        device: device.to_string(),
+        submitted: u32::try_from(outcome.jobs.len()).unwrap_or(u32::MAX),
+        completed,
+        failed,
+        correct,
+        seconds: outcome.elapsed.as_secs_f64(),
+        blocks: outcome.blocks,
+        latencies,
+        operators: reports,
+        reconciliation,
+        interrupted: outcome.interrupted,
+        memory_kib: process_memory_kib(),
+        chain: chain.stats().await?,
+        executions: node_metrics.iter().map(|m| m.execution_totals().0).sum(),
+        execution_time: node_metrics.iter().map(|m| m.execution_totals().1).sum(),
+        block_time: outcome.block_time,
+    })
+}
+
+/// `VmRSS` and `VmHWM` from `/proc/self/status` (Linux).
+fn process_memory_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Escrow: balance == open jobs' escrowed prices + treasury not yet withdrawn.
+/// Staking: balance == bonded stake + withdrawable rewards and commission (+ what the staking
+/// contract reports as carried remainders, see `staking_owed`).
+async fn reconcile(
+    chain: &EmbeddedChain,
+    deployment: &Deployment,
+    operators: &[Operator],
+) -> anyhow::Result<Reconciliation> {
+    let client = chain.client(&deployment.escrow);
+    let escrow_balance = chain.balance(&deployment.escrow, DENOM).await?;
+    let mut open_escrow = Uint256::zero();
+    let mut start_after = None;
+    loop {
+        let page: JobsResponse = query(
+            &client,
+            &deployment.escrow,
+            &escrow::QueryMsg::Jobs {
+                filter: JobsFilter::Status {
+                    status: JobStatus::Open,
+                },
+                start_after,
+                limit: Some(100),
+            },
+        )
+        .await?;
+        let Some(last) = page.jobs.last() else { break };
+        start_after = Some(last.job_id);
+        for job in &page.jobs {
+            open_escrow += job.price.amount;
+        }
+    }
+    let treasury: TreasuryResponse =
+        query(&client, &deployment.escrow, &escrow::QueryMsg::Treasury {}).await?;
+
+    let staking_balance = chain.balance(&deployment.staking, DENOM).await?;
+    let (staking_owed, staking_detail) = staking_owed(chain, deployment, operators).await?;
+    // One delegation per operator (self-bond) and per delegator, plus each pool's carry.
+    let staking_dust_bound = Uint256::from(3 * operators.len() as u128);
+    Ok(Reconciliation {
+        escrow_balance,
+        open_escrow,
+        pending_treasury: treasury.pending.amount,
+        staking_balance,
+        staking_owed,
+        staking_dust_bound,
+        staking_detail,
+    })
+}
+
+async fn staking_owed(
+    chain: &EmbeddedChain,
+    deployment: &Deployment,
+    operators: &[Operator],
+) -> anyhow::Result<(Uint256, String)> {
+    let client = chain.client(&deployment.staking);
+    let mut stake = Uint256::zero();
+    let mut rewards = Uint256::zero();
+    for operator in operators {
+        let info: OperatorResponse = query(
+            &client,
+            &deployment.staking,
+            &staking::QueryMsg::Operator {
+                address: operator.address.clone(),
+            },
+        )
+        .await?;
+        stake += Uint256::from(info.total_stake);
+        for delegator in [&operator.address, &operator.delegator] {
+            let pending: PendingRewardsResponse = query(
+                &client,
+                &deployment.staking,
+                &staking::QueryMsg::PendingRewards {
+                    delegator: delegator.clone(),
+                    operator: operator.address.clone(),
+                },
+            )
+            .await?;
+            rewards += Uint256::from(pending.rewards) + Uint256::from(pending.commission);
+        }
+    }
+    let detail = format!("bonded {stake} + withdrawable rewards and commission {rewards}");
+    Ok((stake + rewards, detail))
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f)?;
+        writeln!(f, "== summary ==")?;
+        if self.interrupted {
+            writeln!(f, "(interrupted before every job settled)")?;
+        }
+        writeln!(f, "device:      {}", self.device)?;
+        writeln!(
+            f,
+            "jobs:        {} submitted, {} completed, {} failed (no quorum)",
+            self.submitted, self.completed, self.failed
+        )?;
+        writeln!(
+            f,
+            "accuracy:    {}/{} completed jobs agree with the true label ({:.1} %)",
+            self.correct,
+            self.completed,
+            100.0 * self.accuracy()
+        )?;
+        writeln!(
+            f,
+            "throughput:  {:.1} jobs/s settled ({:.2} s wall, {} blocks)",
+            self.jobs_per_second(),
+            self.seconds,
+            self.blocks
+        )?;
+        if let (Some(min), Some(max)) = (self.latencies.iter().min(), self.latencies.iter().max()) {
+            let mean = self.latencies.iter().sum::<u64>() as f64 / self.latencies.len() as f64;
+            writeln!(
+                f,
+                "latency:     submit -> settlement in {min}..{max} blocks (mean {mean:.2})"
+            )?;
+        }
+        if let Some((current, peak)) = self.memory_kib {
+            writeln!(
+                f,
+                "memory:      {:.1} MiB resident now, {:.1} MiB peak (whole process: chain, {} nodes, engine)",
+                current as f64 / 1024.0,
+                peak as f64 / 1024.0,
+                self.operators.len()
+            )?;
+        }
+        writeln!(
+            f,
+            "time:        inference {:.3} s over {} runs ({:.3} ms each); contracts {:.3} s over {} txs ({:.3} ms each), queries {:.3} s over {}; blocks of {} ms",
+            self.execution_time.as_secs_f64(),
+            self.executions,
+            per_item_ms(self.execution_time, self.executions),
+            self.chain.execute_time.as_secs_f64(),
+            self.chain.transactions,
+            per_item_ms(self.chain.execute_time, self.chain.transactions),
+            self.chain.query_time.as_secs_f64(),
+            self.chain.queries,
+            self.block_time.as_millis()
+        )?;
+        writeln!(f, "operators:")?;
+        writeln!(
+            f,
+            "  {:<12} {:<18} {:>12} {:>12} {:>12} {:>12} {:>7}",
+            "operator", "status", "self-bond", "stake", "op rewards", "del rewards", "slashed"
+        )?;
+        for op in &self.operators {
+            let status = format!(
+                "{:?}{}",
+                op.status,
+                if op.faulty { " (faulty)" } else { "" }
+            );
+            writeln!(
+                f,
+                "  {:<12} {:<18} {:>12} {:>12} {:>12} {:>12} {:>7}",
+                op.moniker,
+                status,
+                op.self_bond,
+                op.total_stake,
+                op.operator_rewards,
+                op.delegator_rewards,
+                op.slashes
+            )?;
+        }
+        let r = &self.reconciliation;
+        writeln!(
+            f,
+            "escrow:      balance {} == open escrow {} + pending treasury {}: {}",
+            r.escrow_balance,
+            r.open_escrow,
+            r.pending_treasury,
+            if r.escrow_ok() { "ok" } else { "MISMATCH" }
+        )?;
+        let dust = if r.staking_balance >= r.staking_owed {
+            r.staking_balance - r.staking_owed
+        } else {
+            Uint256::zero()
+        };
+        write!(
+            f,
+            "staking:     balance {} == {} + carried reward fractions {} (bound {}): {}",
+            r.staking_balance,
+            r.staking_detail,
+            dust,
+            r.staking_dust_bound,
+            if r.staking_ok() { "ok" } else { "MISMATCH" }
+        )
+    }
+}
+
+fn per_item_ms(total: std::time::Duration, count: u64) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        total.as_secs_f64() * 1e3 / count as f64
+    }
+}

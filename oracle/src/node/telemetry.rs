@@ -1,0 +1,192 @@
+//! The node's side of monitoring: what each pipeline event does to the metrics module's registry
+//! and health probe, plus per-reason failure counts (the registry's outcome labels are coarser).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics::{
+    ChainLiveness, HealthProbe, InFlightGuard, JobOutcome, Metrics, MonitoringServer, TxKind,
+};
+use crate::store::SettlementOutcome;
+
+/// Metrics handle shared by the node's tasks.
+#[derive(Clone)]
+pub struct NodeMetrics {
+    metrics: Arc<Metrics>,
+    liveness: Arc<ChainLiveness>,
+    failures: Arc<Mutex<HashMap<&'static str, u64>>>,
+    executions: Arc<AtomicU64>,
+    execution_nanos: Arc<AtomicU64>,
+}
+
+impl NodeMetrics {
+    /// Fresh metrics; `/healthz` turns unhealthy when no block arrived for `max_block_age`.
+    pub fn new(max_block_age: Duration) -> Self {
+        NodeMetrics {
+            metrics: Arc::new(Metrics::new()),
+            liveness: Arc::new(ChainLiveness::new(max_block_age)),
+            failures: Arc::default(),
+            executions: Arc::default(),
+            execution_nanos: Arc::default(),
+        }
+    }
+
+    /// The registry (e.g. to encode it).
+    pub fn registry(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Binds `address` now (so a taken port fails the start) and returns the serving future.
+    pub async fn serve(
+        &self,
+        address: SocketAddr,
+        cancel: CancellationToken,
+    ) -> Result<impl std::future::Future<Output = Result<(), String>> + Send + 'static, String>
+    {
+        let server = MonitoringServer::bind(address)
+            .await
+            .map_err(|e| e.to_string())?;
+        let metrics = self.metrics.clone();
+        let probe: HealthProbe = self.liveness.probe();
+        Ok(async move {
+            server
+                .run(metrics, probe, cancel)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    pub fn inference_device(&self, device: &str) {
+        self.metrics.set_inference_device(device);
+    }
+
+    pub fn block_height(&self, height: u64) {
+        self.metrics.set_chain_height(height);
+        self.liveness.observe_block(height);
+    }
+
+    pub fn job_started(&self) -> InFlightGuard {
+        self.metrics.job_in_flight()
+    }
+
+    pub fn transaction(&self, kind: TxKind, succeeded: bool) {
+        if succeeded {
+            self.metrics.tx_sent(kind);
+        } else {
+            self.metrics.tx_failed(kind);
+        }
+    }
+
+    pub fn observe_execution(&self, backend: &str, elapsed: Duration) {
+        self.metrics.observe_execution(backend, elapsed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.executions.fetch_add(1, Ordering::Relaxed);
+        self.execution_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Executions so far and their total time (for benchmarks).
+    pub fn execution_totals(&self) -> (u64, Duration) {
+        (
+            self.executions.load(Ordering::Relaxed),
+            Duration::from_nanos(self.execution_nanos.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// A job step skipped for `reason` (see docs/oracle-pipeline.md for the reasons).
+    pub fn job_failed(&self, reason: &'static str) {
+        self.metrics.job_finished(failure_outcome(reason));
+        *self.lock_failures().entry(reason).or_default() += 1;
+    }
+
+    /// How many job steps failed for `reason` so far.
+    pub fn job_failures(&self, reason: &str) -> u64 {
+        self.lock_failures()
+            .get(reason)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn job_settled(&self, outcome: SettlementOutcome, earned: u128) {
+        match outcome {
+            SettlementOutcome::Agreed => self.metrics.job_finished(JobOutcome::SettledAgreed),
+            SettlementOutcome::Dissent => {
+                self.metrics.job_finished(JobOutcome::SettledDissent);
+                self.metrics.slashed();
+            }
+            SettlementOutcome::Missed => {
+                self.metrics.job_finished(JobOutcome::Skipped);
+                self.metrics.slashed();
+            }
+            SettlementOutcome::Refunded | SettlementOutcome::Cancelled => {
+                self.metrics.job_finished(JobOutcome::Refunded)
+            }
+        }
+        self.metrics.add_earnings(earned);
+    }
+
+    fn lock_failures(&self) -> MutexGuard<'_, HashMap<&'static str, u64>> {
+        // Single-entry updates: a poisoned map is still consistent.
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The registry's outcome label for a failure reason.
+fn failure_outcome(reason: &str) -> JobOutcome {
+    match reason {
+        "hash_mismatch" | "too_large" | "fetch" | "malformed_work" => JobOutcome::FailedFetch,
+        "invalid_model" => JobOutcome::FailedModel,
+        "execution" => JobOutcome::FailedExec,
+        _ => JobOutcome::FailedTx,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_counted_by_reason_and_exported_by_outcome() {
+        let metrics = NodeMetrics::new(Duration::from_secs(60));
+        metrics.job_failed("hash_mismatch");
+        metrics.job_failed("hash_mismatch");
+        metrics.job_failed("invalid_model");
+        assert_eq!(metrics.job_failures("hash_mismatch"), 2);
+        assert_eq!(metrics.job_failures("invalid_model"), 1);
+        assert_eq!(metrics.job_failures("too_large"), 0);
+        let text = metrics.registry().encode().unwrap();
+        assert!(text.contains(r#"outcome="failed_fetch""#), "{text}");
+        assert!(text.contains(r#"outcome="failed_model""#), "{text}");
+    }
+
+    #[test]
+    fn reasons_map_to_registry_outcomes() {
+        assert_eq!(failure_outcome("too_large"), JobOutcome::FailedFetch);
+        assert_eq!(failure_outcome("malformed_work"), JobOutcome::FailedFetch);
+        assert_eq!(failure_outcome("execution"), JobOutcome::FailedExec);
+        assert_eq!(failure_outcome("tx_rejected"), JobOutcome::FailedTx);
+        assert_eq!(failure_outcome("database"), JobOutcome::FailedTx);
+    }
+
+    #[test]
+    fn settlements_update_outcomes_and_earnings() {
+        let metrics = NodeMetrics::new(Duration::from_secs(60));
+        metrics.job_settled(SettlementOutcome::Agreed, 950);
+        metrics.job_settled(SettlementOutcome::Dissent, 0);
+        metrics.job_settled(SettlementOutcome::Missed, 0);
+        metrics.job_settled(SettlementOutcome::Refunded, 0);
+        metrics.block_height(12);
+        metrics.transaction(TxKind::Commit, true);
+        metrics.transaction(TxKind::Reveal, false);
+        metrics.observe_execution("cpu", Duration::from_millis(3));
+        metrics.observe_execution("cpu", Duration::from_millis(4));
+        assert_eq!(metrics.execution_totals(), (2, Duration::from_millis(7)));
+        let text = metrics.registry().encode().unwrap();
+        assert!(text.contains(r#"outcome="settled_agreed""#), "{text}");
+        assert!(text.contains("950"), "{text}");
+    }
+}

@@ -1,0 +1,111 @@
+//! Bad jobs: a model whose bytes do not match its registered hash, a malformed model and an
+//! oversized input are reported (metrics and logs) and skipped; the node keeps running and
+//! handles the next job.
+
+mod common;
+
+use common::Network;
+use cosmwasm_std::{Binary, HexBinary};
+use sha2::{Digest, Sha256};
+use sibyl_api::escrow::{self, ExecuteMsg, JobInput, JobStatus};
+use sibyl_oracle::chain::execute;
+use sibyl_oracle::node::RunningNode;
+
+/// Registers `hash` as a model served from `file` (with the digits model's specs).
+async fn register(network: &Network, hash: [u8; 32], file: &std::path::Path) {
+    let spec = |s: &sibyl_model::TensorSpec| escrow::TensorSpec {
+        dtype: match s.dtype {
+            sibyl_model::DType::I8 => escrow::DType::I8,
+            sibyl_model::DType::U8 => escrow::DType::U8,
+            sibyl_model::DType::I32 => escrow::DType::I32,
+        },
+        shape: s.shape.clone(),
+    };
+    execute(
+        &network.chain.client(&network.accounts.admin),
+        &network.deployment.escrow,
+        &ExecuteMsg::RegisterModel {
+            model_hash: HexBinary::from(hash.to_vec()),
+            uri: format!("file://{}", file.display()),
+            input_spec: spec(network.model.input_spec()),
+            output_spec: spec(network.model.output_spec()),
+            cost_units: 1,
+            owner: None,
+        },
+        vec![],
+    )
+    .await
+    .expect("register model");
+}
+
+async fn wait_for_failure(network: &Network, node: &RunningNode, reason: &str) {
+    for _ in 0..400 {
+        if node.metrics().job_failures(reason) > 0 {
+            return;
+        }
+        network.wait_blocks(1).await;
+    }
+    panic!("the node never reported a `{reason}` failure");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
+    let network = Network::start(1, 0).await;
+    let mut config = network.node_config(0);
+    config.fetch.max_input_bytes = 1024;
+    let node = network
+        .start_node_with(0, config, sibyl_oracle::node::DatabaseMode::CreateIfMissing)
+        .await;
+    let image = network.digits.samples()[0].image.clone();
+    let dir = sibyl_oracle::demo::models_dir(&network.data_dir());
+
+    // 1. The file behind the URI is not the registered model.
+    let impostor = dir.join("impostor.sibyl");
+    std::fs::write(&impostor, network.digits.model_bytes()).expect("write");
+    let claimed: [u8; 32] = Sha256::digest(b"a different model").into();
+    register(&network, claimed, &impostor).await;
+    let inline = || JobInput::Inline {
+        data: Binary::from(image.clone()),
+    };
+    network.submit_job(claimed, inline(), 1, 1).await;
+    wait_for_failure(&network, &node, "hash_mismatch").await;
+
+    // 2. A file that hashes right but is no model.
+    let garbage = dir.join("garbage.sibyl");
+    std::fs::write(&garbage, b"SIBYL? no: just some bytes").expect("write");
+    let garbage_hash: [u8; 32] = Sha256::digest(std::fs::read(&garbage).expect("read")).into();
+    register(&network, garbage_hash, &garbage).await;
+    network.submit_job(garbage_hash, inline(), 1, 1).await;
+    wait_for_failure(&network, &node, "invalid_model").await;
+
+    // 3. A remote input larger than the node accepts.
+    let big = dir.join("big-input.bin");
+    let big_bytes = vec![7u8; 4096];
+    std::fs::write(&big, &big_bytes).expect("write");
+    let big_hash: [u8; 32] = Sha256::digest(&big_bytes).into();
+    network
+        .submit_job(
+            network.model.hash(),
+            JobInput::Remote {
+                hash: HexBinary::from(big_hash.to_vec()),
+                uri: format!("file://{}", big.display()),
+            },
+            1,
+            1,
+        )
+        .await;
+    wait_for_failure(&network, &node, "too_large").await;
+
+    // The node is still running: a good job settles with the right answer.
+    let good = network.submit(&image, 1, 1).await;
+    let job = network.wait_settled(good).await;
+    assert_eq!(job.job.status, JobStatus::Completed);
+    assert_eq!(
+        job.result.expect("result").output_hash.as_slice(),
+        network.expected_output_hash(&image)
+    );
+    node.stop();
+    node.wait()
+        .await
+        .expect("the node stops cleanly after bad jobs");
+}

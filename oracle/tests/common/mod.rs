@@ -1,0 +1,245 @@
+//! A small network for the node tests: the embedded chain with both contracts, the digits model
+//! registered, funded operators, and helpers to start nodes and follow jobs.
+
+#![allow(dead_code)] // each test binary uses a different part of the helpers
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cosmwasm_std::{Binary, HexBinary};
+use sibyl_api::escrow::{ExecuteMsg, JobInput, JobResponse, JobStatus, PriceResponse, QueryMsg};
+use sibyl_infer::{Backend, Engine};
+use sibyl_model::{Limits, Model};
+use sibyl_oracle::chain::embedded::{EmbeddedChain, EmbeddedChainConfig};
+use sibyl_oracle::chain::{execute, query, ChainClient};
+use sibyl_oracle::config::NodeConfig;
+use sibyl_oracle::demo::deploy::{self, coin, Accounts, Deployment};
+use sibyl_oracle::demo::operators::{self, Operator};
+use sibyl_oracle::demo::Digits;
+use sibyl_oracle::node::executor::{EngineExecutor, Executor};
+use sibyl_oracle::node::{DatabaseMode, RunningNode};
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+
+/// Fast blocks keep the tests short; nothing asserts on time.
+pub const BLOCK_TIME: Duration = Duration::from_millis(25);
+
+pub struct Network {
+    pub chain: EmbeddedChain,
+    pub accounts: Accounts,
+    pub deployment: Deployment,
+    pub operators: Vec<Operator>,
+    pub digits: Digits,
+    pub model: Model,
+    pub executor: Arc<dyn Executor>,
+    pub dir: TempDir,
+}
+
+impl Network {
+    /// A chain with `operators` registered operators (the last `faulty` of them dishonest) and
+    /// the digits model registered.
+    pub async fn start(operators: u32, faulty: u32) -> Network {
+        let digits = Digits::load().expect("bundled digits");
+        let model = Model::parse(digits.model_bytes(), &Limits::default()).expect("digits model");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let uri = digits.publish_model(dir.path()).expect("publish model");
+        let engine = Engine::new(Backend::Auto).expect("engine");
+        let executor: Arc<dyn Executor> = Arc::new(EngineExecutor::new(engine, Limits::default()));
+        let chain = EmbeddedChain::start(EmbeddedChainConfig {
+            block_time: BLOCK_TIME,
+            ..EmbeddedChainConfig::default()
+        })
+        .expect("chain");
+        let accounts = Accounts::new();
+        let deployment = deploy::deploy(&chain, &accounts, 5).await.expect("deploy");
+        deploy::register_model(&chain, &accounts, &deployment, &model, uri)
+            .await
+            .expect("register model");
+        let operators = operators::register(&chain, &deployment, operators, faulty)
+            .await
+            .expect("operators");
+        Network {
+            chain,
+            accounts,
+            deployment,
+            operators,
+            digits,
+            model,
+            executor,
+            dir,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn node_config(&self, operator: usize) -> NodeConfig {
+        operators::node_config(self.dir.path(), &self.operators[operator], &self.deployment)
+    }
+
+    /// Starts operator `operator`'s node with `config`.
+    pub async fn start_node_with(
+        &self,
+        operator: usize,
+        config: NodeConfig,
+        mode: DatabaseMode,
+    ) -> RunningNode {
+        let op = &self.operators[operator];
+        let executor = if op.faulty {
+            Arc::new(sibyl_oracle::demo::faulty::FaultyExecutor::new(
+                self.executor.clone(),
+                1,
+            )) as Arc<dyn Executor>
+        } else {
+            self.executor.clone()
+        };
+        sibyl_oracle::node::start(
+            config,
+            sibyl_oracle::node::NodeParts {
+                client: self.chain.client(&op.address),
+                keys: op.keys.clone(),
+                executor,
+            },
+            mode,
+            CancellationToken::new(),
+        )
+        .await
+        .expect("node starts")
+    }
+
+    pub async fn start_node(&self, operator: usize) -> RunningNode {
+        self.start_node_with(
+            operator,
+            self.node_config(operator),
+            DatabaseMode::CreateIfMissing,
+        )
+        .await
+    }
+
+    /// Submits `input` inline to the registered digits model.
+    pub async fn submit(&self, input: &[u8], redundancy: u32, quorum: u32) -> u64 {
+        self.submit_job(
+            self.model.hash(),
+            JobInput::Inline {
+                data: Binary::from(input.to_vec()),
+            },
+            redundancy,
+            quorum,
+        )
+        .await
+    }
+
+    /// Submits a job for any registered model hash and input.
+    pub async fn submit_job(
+        &self,
+        model_hash: [u8; 32],
+        input: JobInput,
+        redundancy: u32,
+        quorum: u32,
+    ) -> u64 {
+        let consumer = self.chain.client(&self.accounts.consumer);
+        let model_hash = HexBinary::from(model_hash.to_vec());
+        let price: PriceResponse = query(
+            &consumer,
+            &self.deployment.escrow,
+            &QueryMsg::Price {
+                model_hash: model_hash.clone(),
+                redundancy: Some(redundancy),
+            },
+        )
+        .await
+        .expect("price");
+        let amount = cosmwasm_std::Uint128::try_from(price.total.amount)
+            .expect("price fits")
+            .u128();
+        self.chain
+            .mint(&self.accounts.consumer, coin(amount))
+            .await
+            .expect("fund consumer");
+        let tx = execute(
+            &consumer,
+            &self.deployment.escrow,
+            &ExecuteMsg::SubmitJob {
+                model_hash,
+                input,
+                redundancy: Some(redundancy),
+                quorum: Some(quorum),
+                callback: None,
+            },
+            vec![price.total],
+        )
+        .await
+        .expect("submit job");
+        tx.events
+            .iter()
+            .find(|e| e.kind == "wasm-sibyl_submit")
+            .and_then(|e| e.attribute("job_id"))
+            .and_then(|id| id.parse().ok())
+            .expect("job id")
+    }
+
+    pub async fn job(&self, job_id: u64) -> JobResponse {
+        query(
+            &self.chain.client(&self.accounts.admin),
+            &self.deployment.escrow,
+            &QueryMsg::Job { job_id },
+        )
+        .await
+        .expect("job query")
+    }
+
+    /// Waits (at most `max_blocks` blocks) until `check` holds for the job; returns the job.
+    pub async fn wait_for_job(
+        &self,
+        job_id: u64,
+        max_blocks: u64,
+        check: impl Fn(&JobResponse) -> bool,
+    ) -> JobResponse {
+        let client = self.chain.client(&self.accounts.admin);
+        let start = client.latest_height().await.expect("height");
+        let mut height = start;
+        loop {
+            let job = self.job(job_id).await;
+            if check(&job) {
+                return job;
+            }
+            assert!(
+                height - start <= max_blocks,
+                "job {job_id} did not reach the expected state in {max_blocks} blocks: {job:?}"
+            );
+            height = client.wait_for_block_after(height).await.expect("block");
+        }
+    }
+
+    /// Waits until the job left the open state.
+    pub async fn wait_settled(&self, job_id: u64) -> JobResponse {
+        let windows = deploy::COMMIT_WINDOW + deploy::REVEAL_WINDOW;
+        self.wait_for_job(job_id, 4 * windows, |job| job.job.status != JobStatus::Open)
+            .await
+    }
+
+    /// Waits until `blocks` more blocks are finished.
+    pub async fn wait_blocks(&self, blocks: u64) {
+        let client = self.chain.client(&self.accounts.admin);
+        let start = client.latest_height().await.expect("height");
+        client
+            .wait_for_block_after(start + blocks - 1)
+            .await
+            .expect("blocks");
+    }
+
+    /// The reference executor's output hash for `input`: the right answer.
+    pub fn expected_output_hash(&self, input: &[u8]) -> [u8; 32] {
+        sibyl_model::reference::run(&self.model, input)
+            .expect("reference run")
+            .hash()
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.chain.shutdown();
+    }
+}
