@@ -201,8 +201,17 @@ fn extreme_or(rng: &mut Rng, low: i32, high: i32) -> i32 {
 #[test]
 fn large_tiles_and_odd_sizes_match() {
     // 130 x 130 crosses two tile boundaries in both directions; batch 65 crosses one row tile.
+    // in_features 132, 20 and 4 are multiples of 4 (the kernel stages those four bytes per load)
+    // but not of the 16-wide K step; 130, 33 and 1 are not (staged byte by byte).
     let mut rng = Rng::new(1);
-    for (batch, in_features, out_features) in [(1, 130, 130), (65, 33, 70), (2, 1, 1)] {
+    for (batch, in_features, out_features) in [
+        (1, 130, 130),
+        (65, 33, 70),
+        (2, 1, 1),
+        (65, 132, 70),
+        (3, 20, 9),
+        (2, 4, 3),
+    ] {
         let requant = Requant::new(i32::MAX, -10);
         let fc = FullyConnected {
             in_features,

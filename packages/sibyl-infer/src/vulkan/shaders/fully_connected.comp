@@ -27,6 +27,9 @@ uint raw_a(uint group, uint row, uint k) {
     return uint(input_bytes[row * params.in_features + k]);
 }
 
+// Rows start on a word when in_features is a multiple of 4 (the caller checks).
+#define ALIGNED_A_WORD(row, k) input_words[((row) * params.in_features + (k)) >> 2]
+
 #include "tiled_gemm.glsl"
 
 void main() {
