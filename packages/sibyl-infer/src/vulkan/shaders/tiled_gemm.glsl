@@ -127,15 +127,14 @@ void tiled_gemm() {
                     b[i] = b64[i][half_word];
                 }
                 [[unroll]] for (int byte = 0; byte < 4; byte++) {
-                    int a_values[PER_INVOCATION];
                     int b_values[PER_INVOCATION];
-                    [[unroll]] for (uint i = 0; i < PER_INVOCATION; i++) {
-                        a_values[i] = input_byte(a[i], byte);
-                        b_values[i] = bitfieldExtract(int(b[i]), byte * 8, 8);
+                    [[unroll]] for (uint j = 0; j < PER_INVOCATION; j++) {
+                        b_values[j] = bitfieldExtract(int(b[j]), byte * 8, 8);
                     }
                     [[unroll]] for (uint i = 0; i < PER_INVOCATION; i++) {
+                        int a_value = input_byte(a[i], byte);
                         [[unroll]] for (uint j = 0; j < PER_INVOCATION; j++) {
-                            acc[i][j] += a_values[i] * b_values[j];
+                            acc[i][j] += a_value * b_values[j];
                         }
                     }
                 }
