@@ -16,10 +16,18 @@ pub const MIN_SELF_BOND: u128 = 1_000_000;
 pub const PRICE_PER_UNIT: u128 = 1_000;
 /// Protocol fee in basis points.
 pub const PROTOCOL_FEE_BPS: u16 = 500;
-/// Blocks to commit after submission, and to reveal after the commit deadline. Generous, so that
-/// a burst of jobs queued behind each other never makes an honest operator miss a deadline.
-pub const COMMIT_WINDOW: u64 = 50;
-pub const REVEAL_WINDOW: u64 = 50;
+/// Fewest blocks to commit after submission (and to reveal after the commit deadline).
+pub const MIN_WINDOW_BLOCKS: u64 = 50;
+/// Wall time the commit and reveal windows cover at least: generous, so that a burst of jobs
+/// queued behind each other never makes an honest operator miss a deadline, whatever the block time.
+pub const MIN_WINDOW_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Commit (and reveal) window in blocks for `block_time`.
+pub fn window_blocks(block_time: std::time::Duration) -> u64 {
+    let millis = block_time.as_millis().max(1);
+    let blocks = MIN_WINDOW_TIME.as_millis().div_ceil(millis);
+    u64::try_from(blocks).unwrap_or(u64::MAX).max(MIN_WINDOW_BLOCKS)
+}
 /// Slash fractions: a wrong result costs 5 % of the pool, a missed job 1 %.
 pub const WRONG_RESULT_SLASH_PERMILLE: u64 = 50;
 pub const MISSED_JOB_SLASH_PERMILLE: u64 = 10;
@@ -55,13 +63,17 @@ impl Default for Accounts {
 pub struct Deployment {
     pub staking: String,
     pub escrow: String,
+    /// Commit window and reveal window, in blocks.
+    pub window_blocks: u64,
 }
 
-/// Stores, instantiates and wires staking and escrow. `max_redundancy` bounds k.
+/// Stores, instantiates and wires staking and escrow. `max_redundancy` bounds k; the commit and
+/// reveal windows are `window_blocks` each.
 pub async fn deploy(
     chain: &EmbeddedChain,
     accounts: &Accounts,
     max_redundancy: u32,
+    window_blocks: u64,
 ) -> Result<Deployment, ChainError> {
     let staking_code = chain.store_code(contracts::staking()).await?;
     let escrow_code = chain.store_code(contracts::escrow()).await?;
@@ -97,8 +109,8 @@ pub async fn deploy(
                 price_per_unit: Uint128::new(PRICE_PER_UNIT),
                 protocol_fee_bps: PROTOCOL_FEE_BPS,
                 treasury: accounts.treasury.clone(),
-                commit_window: COMMIT_WINDOW,
-                reveal_window: REVEAL_WINDOW,
+                commit_window: window_blocks,
+                reveal_window: window_blocks,
                 default_redundancy: 3,
                 max_redundancy,
                 max_inline_input_bytes: 16 * 1024,
@@ -122,7 +134,11 @@ pub async fn deploy(
         vec![],
     )
     .await?;
-    Ok(Deployment { staking, escrow })
+    Ok(Deployment {
+        staking,
+        escrow,
+        window_blocks,
+    })
 }
 
 /// Deploys the example consumer contract, which submits jobs for `model_hash` with k and m and
@@ -189,5 +205,19 @@ fn api_spec(spec: &sibyl_model::TensorSpec) -> escrow::TensorSpec {
             sibyl_model::DType::I32 => escrow::DType::I32,
         },
         shape: spec.shape.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn windows_cover_the_minimum_wall_time_and_blocks() {
+        assert_eq!(window_blocks(Duration::from_millis(200)), 150);
+        assert_eq!(window_blocks(Duration::from_millis(25)), 1200);
+        assert_eq!(window_blocks(Duration::from_secs(6)), MIN_WINDOW_BLOCKS);
+        assert_eq!(window_blocks(Duration::ZERO), 30_000);
     }
 }

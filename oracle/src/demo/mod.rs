@@ -153,7 +153,8 @@ async fn run_on_chain(
     device: &str,
 ) -> anyhow::Result<DemoSummary> {
     let accounts = deploy::Accounts::new();
-    let deployment = deploy::deploy(chain, &accounts, options.redundancy.max(3))
+    let window = deploy::window_blocks(options.block_time);
+    let deployment = deploy::deploy(chain, &accounts, options.redundancy.max(3), window)
         .await
         .context("cannot deploy the contracts")?;
     deploy::register_model(chain, &accounts, &deployment, model, model_uri)

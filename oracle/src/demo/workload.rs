@@ -11,7 +11,7 @@ use sibyl_model::{Model, Tensor};
 use tokio_util::sync::CancellationToken;
 
 use super::dataset::Digits;
-use super::deploy::{coin, Accounts, Deployment, COMMIT_WINDOW, REVEAL_WINDOW};
+use super::deploy::{coin, Accounts, Deployment};
 use super::observer::{JobRow, Observer};
 use super::operators::Operator;
 use super::DemoOptions;
@@ -165,7 +165,7 @@ pub async fn run(
         }
         cursor = latest;
         settle_expired(&consumer, deployment, &jobs, latest).await;
-        if latest.saturating_sub(last_progress) > 2 * (COMMIT_WINDOW + REVEAL_WINDOW) {
+        if latest.saturating_sub(last_progress) > 4 * deployment.window_blocks {
             anyhow::bail!(
                 "no job settled for {} blocks: the demo is stuck",
                 latest - last_progress

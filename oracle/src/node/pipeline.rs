@@ -21,7 +21,7 @@ use crate::config::FetchConfig;
 use crate::fetch::FetchError;
 use crate::keys::OperatorKeys;
 use crate::metrics::TxKind;
-use crate::store::{Assignment, Execution, FailureKind, StoreError, TxRef};
+use crate::store::{Assignment, Execution, FailureKind, JobRecord, JobStage, StoreError, TxRef};
 
 /// Why a job step failed.
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +175,7 @@ impl JobContext {
         let tx = self.send(TxKind::Commit, job_id, &msg).await?;
         let tx_ref = tx_ref(&tx);
         self.records
-            .run(move |store| store.mark_committed(job_id, tx_ref))
+            .run(move |store| settled_is_fine(store.mark_committed(job_id, tx_ref)))
             .await?;
         tracing::debug!(job_id, height = tx.height, "committed");
         Ok(())
@@ -272,7 +272,7 @@ impl JobContext {
         let tx = self.send(TxKind::Reveal, job_id, &msg).await?;
         let tx_ref = tx_ref(&tx);
         self.records
-            .run(move |store| store.mark_revealed(job_id, tx_ref))
+            .run(move |store| settled_is_fine(store.mark_revealed(job_id, tx_ref)))
             .await?;
         tracing::debug!(job_id, height = tx.height, "revealed");
         Ok(())
@@ -303,6 +303,19 @@ impl JobContext {
     }
 }
 
+/// The last reveal settles the job in the same transaction, and discovery may record that
+/// settlement before this task records its own transaction: then there is nothing left to record.
+fn settled_is_fine(result: Result<JobRecord, StoreError>) -> Result<(), StoreError> {
+    match result {
+        Ok(_)
+        | Err(StoreError::InvalidTransition {
+            from: JobStage::Settled,
+            ..
+        }) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 fn tx_ref(tx: &TxOutcome) -> TxRef {
     TxRef {
         tx_hash: tx.tx_hash.clone(),
@@ -315,4 +328,55 @@ fn hash32(field: &'static str, bytes: &[u8]) -> Result<[u8; 32], JobError> {
         field,
         reason: format!("expected 32 bytes, got {}", bytes.len()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settlement_recorded_first_is_not_an_error() {
+        let settled = StoreError::InvalidTransition {
+            job_id: 1,
+            from: JobStage::Settled,
+            to: JobStage::Revealed,
+        };
+        assert!(settled_is_fine(Err(settled)).is_ok());
+        let other = StoreError::InvalidTransition {
+            job_id: 1,
+            from: JobStage::Assigned,
+            to: JobStage::Revealed,
+        };
+        assert!(settled_is_fine(Err(other)).is_err());
+    }
+
+    #[test]
+    fn errors_have_stable_reasons_and_retry_classes() {
+        let tx = |error| JobError::Transaction {
+            action: "commit",
+            error,
+        };
+        assert_eq!(tx(ChainError::TxRejected("closed".into())).reason(), "tx_rejected");
+        assert!(!tx(ChainError::TxRejected("closed".into())).is_transient());
+        let unavailable = tx(ChainError::Unavailable("down".into()));
+        assert_eq!(unavailable.reason(), "tx_unavailable");
+        assert!(unavailable.is_transient());
+        assert_eq!(unavailable.kind(), FailureKind::Tx);
+        let invalid = JobError::Execution(ExecutionError::InvalidModel("bad".into()));
+        assert_eq!(invalid.reason(), "invalid_model");
+        assert_eq!(invalid.kind(), FailureKind::Model);
+        let lost = JobError::Database(StoreError::MissingExecution { job_id: 3 });
+        assert_eq!(lost.reason(), "lost_commitment");
+        let mismatch = JobError::Model(FetchError::HashMismatch {
+            expected: "a".into(),
+            actual: "b".into(),
+        });
+        assert_eq!(mismatch.reason(), "hash_mismatch");
+        assert_eq!(mismatch.kind(), FailureKind::Fetch);
+        assert_eq!(
+            JobError::Execution(ExecutionError::Failed("x".into())).kind(),
+            FailureKind::Exec
+        );
+        assert_eq!(hash32("model_hash", &[0; 31]).unwrap_err().reason(), "malformed_work");
+    }
 }

@@ -52,7 +52,9 @@ impl Network {
         })
         .expect("chain");
         let accounts = Accounts::new();
-        let deployment = deploy::deploy(&chain, &accounts, 5).await.expect("deploy");
+        let deployment = deploy::deploy(&chain, &accounts, 5, deploy::window_blocks(BLOCK_TIME))
+            .await
+            .expect("deploy");
         deploy::register_model(&chain, &accounts, &deployment, &model, uri)
             .await
             .expect("register model");
@@ -215,8 +217,8 @@ impl Network {
 
     /// Waits until the job left the open state.
     pub async fn wait_settled(&self, job_id: u64) -> JobResponse {
-        let windows = deploy::COMMIT_WINDOW + deploy::REVEAL_WINDOW;
-        self.wait_for_job(job_id, 4 * windows, |job| job.job.status != JobStatus::Open)
+        let windows = 2 * self.deployment.window_blocks;
+        self.wait_for_job(job_id, 2 * windows, |job| job.job.status != JobStatus::Open)
             .await
     }
 
