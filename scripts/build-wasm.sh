@@ -11,6 +11,7 @@
 #   CARGO_TARGET_DIR   cargo target dir (default: $HOME/.cache/sibyl-target)
 #   SIBYL_TOOLS_DIR    where binaryen@132 is installed with npm (default: $HOME/.cache/sibyl-tools)
 #   SIBYL_CONTRACTS    space-separated crates to build (default: all three contracts)
+#   SIBYL_ARTIFACTS_DIR  where to write the artifacts (default: artifacts/ at the repository root)
 set -euo pipefail
 
 readonly BINARYEN_VERSION=132
@@ -30,7 +31,7 @@ cd "$repo_root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sibyl-target}"
 tools_dir="${SIBYL_TOOLS_DIR:-$HOME/.cache/sibyl-tools}"
 wasm_opt="$tools_dir/node_modules/.bin/wasm-opt"
-artifacts_dir="$repo_root/artifacts"
+artifacts_dir="${SIBYL_ARTIFACTS_DIR:-$repo_root/artifacts}"
 read -r -a contracts <<<"${SIBYL_CONTRACTS:-$DEFAULT_CONTRACTS}"
 
 die() {
