@@ -1,7 +1,6 @@
 //! The model registry: content-addressed models that jobs name by hash.
 
-use cosmwasm_std::{Deps, DepsMut, Event, HexBinary, MessageInfo, Order, Response};
-use cw_storage_plus::Bound;
+use cosmwasm_std::{Deps, DepsMut, Event, HexBinary, MessageInfo, Response};
 use sibyl_api::escrow::{ModelResponse, ModelsResponse, TensorSpec};
 
 use crate::config::ensure_admin;
@@ -124,14 +123,11 @@ pub fn query_models(
     limit: Option<u32>,
 ) -> Result<ModelsResponse, ContractError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize;
-    let start = start_after
-        .as_ref()
-        .map(|hash| Bound::exclusive(hash.as_slice()));
     let models = MODELS
-        .range(deps.storage, start, None, Order::Ascending)
-        .take(limit)
-        .map(|item| item.map(|(hash, model)| response(&hash, model)))
-        .collect::<Result<_, _>>()?;
+        .page(deps.storage, start_after.as_deref(), limit)?
+        .into_iter()
+        .map(|(hash, model)| response(&hash, model))
+        .collect();
     Ok(ModelsResponse { models })
 }
 

@@ -1,25 +1,29 @@
 //! Storage layout.
 //!
-//! wasmd charges 30 gas per written byte (keys included), so records use short namespaces and
-//! short field names, and big or frequently changing data lives under its own key: a job record is
-//! written twice (submission, settlement), each commit and reveal writes only the operator's small
-//! assignment record and a two-number progress counter, and output bytes are stored once per
-//! distinct output hash.
+//! wasmd charges 30 gas per written byte (keys included), so records use short namespaces and a
+//! compact byte encoding (`codec`), and big or frequently changing data lives under its own key: a
+//! job record is written twice (submission, settlement), each commit and reveal writes only the
+//! operator's small assignment record and a two-number progress counter, and output bytes are
+//! stored once per distinct output hash.
 
-use cosmwasm_std::{Addr, Binary, Uint128};
-use cw_storage_plus::{Item, Map};
+use std::marker::PhantomData;
+
+use cosmwasm_std::{Addr, Binary, Decimal, Order, StdError, StdResult, Storage, Uint128};
+use cw_storage_plus::{Item, Map, PrimaryKey};
 use serde::{Deserialize, Serialize};
-use sibyl_api::escrow::{Config, JobStatus, TensorSpec};
+use sibyl_api::escrow::{Config, DType, JobStatus, SeedSource, TensorSpec};
 
-pub const CONFIG: Item<Config> = Item::new("cfg");
+use crate::codec::{Reader, Writer};
+
+pub const CONFIG: RecordItem<Config> = RecordItem::new("cfg");
 /// Id of the next job; ids start at 1.
 pub const NEXT_JOB_ID: Item<u64> = Item::new("nid");
 /// Protocol fees and remainders owed to the treasury, not yet withdrawn.
 pub const TREASURY_OWED: Item<Uint128> = Item::new("trs");
 
 /// Models by the raw 32 bytes of their hash.
-pub const MODELS: Map<&[u8], Model> = Map::new("m");
-pub const JOBS: Map<u64, Job> = Map::new("j");
+pub const MODELS: RecordMap<&[u8], Model> = RecordMap::new("m");
+pub const JOBS: RecordMap<u64, Job> = RecordMap::new("j");
 pub const JOB_INPUTS: Map<u64, StoredInput> = Map::new("ji");
 pub const JOB_PROGRESS: Map<u64, Progress> = Map::new("jp");
 pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("a");
@@ -38,7 +42,128 @@ pub const PENDING_WORK: Map<(&Addr, u64), Empty> = Map::new("pw");
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Empty {}
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// A value stored in the `codec` byte encoding rather than JSON.
+pub trait Record: Sized {
+    /// Names the record in error messages.
+    const NAME: &'static str;
+    /// Format version, the first byte of every stored record.
+    const VERSION: u8 = 1;
+
+    fn write(&self, writer: &mut Writer);
+    fn read(reader: &mut Reader) -> StdResult<Self>;
+
+    fn encode(&self) -> Vec<u8> {
+        let mut writer = Writer::default();
+        writer.u8(Self::VERSION);
+        self.write(&mut writer);
+        writer.into_bytes()
+    }
+
+    fn decode(bytes: &[u8]) -> StdResult<Self> {
+        let mut reader = Reader::new(bytes, Self::NAME);
+        reader.version(Self::VERSION)?;
+        let record = Self::read(&mut reader)?;
+        reader.finish()?;
+        Ok(record)
+    }
+}
+
+fn not_found<T: Record>() -> StdError {
+    StdError::msg(format!("{} not found", T::NAME))
+}
+
+/// A single [`Record`] under a fixed key.
+pub struct RecordItem<T> {
+    key: &'static str,
+    record: PhantomData<T>,
+}
+
+impl<T: Record> RecordItem<T> {
+    pub const fn new(key: &'static str) -> Self {
+        RecordItem {
+            key,
+            record: PhantomData,
+        }
+    }
+
+    pub fn load(&self, storage: &dyn Storage) -> StdResult<T> {
+        let bytes = storage
+            .get(self.key.as_bytes())
+            .ok_or_else(not_found::<T>)?;
+        T::decode(&bytes)
+    }
+
+    pub fn save(&self, storage: &mut dyn Storage, record: &T) -> StdResult<()> {
+        storage.set(self.key.as_bytes(), &record.encode());
+        Ok(())
+    }
+}
+
+/// [`Record`]s under the same keys a cw-storage-plus `Map` with this namespace would use.
+pub struct RecordMap<K, T> {
+    keys: Map<K, Empty>,
+    record: PhantomData<T>,
+}
+
+impl<'a, K: PrimaryKey<'a>, T: Record> RecordMap<K, T> {
+    pub const fn new(namespace: &'static str) -> Self {
+        RecordMap {
+            keys: Map::new(namespace),
+            record: PhantomData,
+        }
+    }
+
+    pub fn may_load(&self, storage: &dyn Storage, key: K) -> StdResult<Option<T>> {
+        storage
+            .get(&self.keys.key(key))
+            .map(|bytes| T::decode(&bytes))
+            .transpose()
+    }
+
+    pub fn load(&self, storage: &dyn Storage, key: K) -> StdResult<T> {
+        self.may_load(storage, key)?.ok_or_else(not_found::<T>)
+    }
+
+    pub fn save(&self, storage: &mut dyn Storage, key: K, record: &T) -> StdResult<()> {
+        storage.set(&self.keys.key(key), &record.encode());
+        Ok(())
+    }
+
+    pub fn has(&self, storage: &dyn Storage, key: K) -> bool {
+        self.keys.has(storage, key)
+    }
+}
+
+impl<T: Record> RecordMap<&[u8], T> {
+    /// Up to `limit` records in ascending key order, starting after `start_after`.
+    pub fn page(
+        &self,
+        storage: &dyn Storage,
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> StdResult<Vec<(Vec<u8>, T)>> {
+        // For a single byte-string key the stored key is the length-prefixed namespace followed by
+        // the key itself, so the map is exactly the keys that start with the namespace prefix.
+        let prefix = self.keys.key(&[]).to_vec();
+        let start = match start_after {
+            // The smallest key above `after`.
+            Some(after) => [prefix.as_slice(), after, &[0]].concat(),
+            None => prefix.clone(),
+        };
+        let mut end = prefix.clone();
+        // The namespace is a short ASCII name, so its last byte is below 0xff.
+        if let Some(last) = end.last_mut() {
+            *last += 1;
+        }
+        storage
+            .range(Some(&start), Some(&end), Order::Ascending)
+            .take(limit)
+            .map(|(key, bytes)| Ok((key[prefix.len()..].to_vec(), T::decode(&bytes)?)))
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub uri: String,
     pub input_spec: TensorSpec,
@@ -48,39 +173,24 @@ pub struct Model {
     pub deprecated: bool,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Job {
-    #[serde(rename = "c")]
     pub consumer: Addr,
-    #[serde(rename = "m")]
     pub model_hash: Binary,
-    #[serde(rename = "i")]
     pub input_hash: Binary,
-    #[serde(rename = "k")]
     pub redundancy: u32,
-    #[serde(rename = "q")]
     pub quorum: u32,
-    #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<Addr>,
-    #[serde(rename = "p")]
     pub price: Uint128,
-    #[serde(rename = "f")]
     pub protocol_fee: Uint128,
-    #[serde(rename = "h")]
     pub submitted_height: u64,
-    #[serde(rename = "cd")]
     pub commit_deadline: u64,
-    #[serde(rename = "rd")]
     pub reveal_deadline: u64,
     /// Assigned operators in draw order.
-    #[serde(rename = "o")]
     pub operators: Vec<Addr>,
-    #[serde(rename = "s")]
     pub status: JobStatus,
     /// Winning output hash, once completed.
-    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub result_hash: Option<Binary>,
-    #[serde(rename = "sh", default, skip_serializing_if = "Option::is_none")]
     pub settled_height: Option<u64>,
 }
 
@@ -195,6 +305,160 @@ impl TryFrom<Binary> for Assignment {
     }
 }
 
+impl Record for Config {
+    const NAME: &'static str = "config";
+
+    fn write(&self, w: &mut Writer) {
+        w.str(self.admin.as_str());
+        w.str(self.staking_contract.as_str());
+        w.str(&self.fee_denom);
+        w.uint(self.price_per_unit.u128());
+        w.uint(self.protocol_fee_bps);
+        w.str(self.treasury.as_str());
+        w.uint(self.commit_window);
+        w.uint(self.reveal_window);
+        w.uint(self.default_redundancy);
+        w.uint(self.max_redundancy);
+        w.uint(self.max_inline_input_bytes);
+        w.uint(self.max_output_bytes);
+        w.uint(self.wrong_result_slash.atomics().u128());
+        w.uint(self.missed_job_slash.atomics().u128());
+        w.str(&self.chain_id);
+        w.uint(self.callback_gas_limit);
+        w.u8(match self.seed_source {
+            SeedSource::BlockData => 0,
+        });
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Config> {
+        Ok(Config {
+            admin: r.addr()?,
+            staking_contract: r.addr()?,
+            fee_denom: r.string()?,
+            price_per_unit: Uint128::new(r.u128()?),
+            protocol_fee_bps: r.uint()?,
+            treasury: r.addr()?,
+            commit_window: r.uint()?,
+            reveal_window: r.uint()?,
+            default_redundancy: r.uint()?,
+            max_redundancy: r.uint()?,
+            max_inline_input_bytes: r.uint()?,
+            max_output_bytes: r.uint()?,
+            wrong_result_slash: Decimal::new(Uint128::new(r.u128()?)),
+            missed_job_slash: Decimal::new(Uint128::new(r.u128()?)),
+            chain_id: r.string()?,
+            callback_gas_limit: r.uint()?,
+            seed_source: match r.u8()? {
+                0 => SeedSource::BlockData,
+                _ => return Err(r.corrupt()),
+            },
+        })
+    }
+}
+
+fn write_spec(w: &mut Writer, spec: &TensorSpec) {
+    w.u8(match spec.dtype {
+        DType::I8 => 0,
+        DType::U8 => 1,
+        DType::I32 => 2,
+    });
+    w.uint(spec.shape.len() as u64);
+    for &dim in &spec.shape {
+        w.uint(dim);
+    }
+}
+
+fn read_spec(r: &mut Reader) -> StdResult<TensorSpec> {
+    let dtype = match r.u8()? {
+        0 => DType::I8,
+        1 => DType::U8,
+        2 => DType::I32,
+        _ => return Err(r.corrupt()),
+    };
+    let rank: usize = r.uint()?;
+    // Each dimension takes at least one byte, so a corrupt rank fails before allocating much.
+    let shape = (0..rank).map(|_| r.uint()).collect::<StdResult<_>>()?;
+    Ok(TensorSpec { dtype, shape })
+}
+
+impl Record for Model {
+    const NAME: &'static str = "model";
+
+    fn write(&self, w: &mut Writer) {
+        w.str(&self.uri);
+        write_spec(w, &self.input_spec);
+        write_spec(w, &self.output_spec);
+        w.uint(self.cost_units);
+        w.str(self.owner.as_str());
+        w.bool(self.deprecated);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Model> {
+        Ok(Model {
+            uri: r.string()?,
+            input_spec: read_spec(r)?,
+            output_spec: read_spec(r)?,
+            cost_units: r.uint()?,
+            owner: r.addr()?,
+            deprecated: r.bool()?,
+        })
+    }
+}
+
+impl Record for Job {
+    const NAME: &'static str = "job";
+
+    fn write(&self, w: &mut Writer) {
+        w.str(self.consumer.as_str());
+        w.bytes(&self.model_hash);
+        w.bytes(&self.input_hash);
+        w.uint(self.redundancy);
+        w.uint(self.quorum);
+        w.option(self.callback.as_ref(), |w, addr| w.str(addr.as_str()));
+        w.uint(self.price.u128());
+        w.uint(self.protocol_fee.u128());
+        w.uint(self.submitted_height);
+        w.uint(self.commit_deadline);
+        w.uint(self.reveal_deadline);
+        w.uint(self.operators.len() as u64);
+        for operator in &self.operators {
+            w.str(operator.as_str());
+        }
+        w.u8(status_key(self.status));
+        w.option(self.result_hash.as_ref(), |w, hash| w.bytes(hash));
+        w.option(self.settled_height, |w, height| w.uint(height));
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Job> {
+        Ok(Job {
+            consumer: r.addr()?,
+            model_hash: Binary::from(r.bytes()?),
+            input_hash: Binary::from(r.bytes()?),
+            redundancy: r.uint()?,
+            quorum: r.uint()?,
+            callback: r.option(Reader::addr)?,
+            price: Uint128::new(r.u128()?),
+            protocol_fee: Uint128::new(r.u128()?),
+            submitted_height: r.uint()?,
+            commit_deadline: r.uint()?,
+            reveal_deadline: r.uint()?,
+            operators: {
+                let count: usize = r.uint()?;
+                (0..count).map(|_| r.addr()).collect::<StdResult<_>>()?
+            },
+            status: match r.u8()? {
+                0 => JobStatus::Open,
+                1 => JobStatus::Completed,
+                2 => JobStatus::Failed,
+                3 => JobStatus::Cancelled,
+                _ => return Err(r.corrupt()),
+            },
+            result_hash: r.option(|r| r.bytes().map(Binary::from))?,
+            settled_height: r.option(Reader::uint)?,
+        })
+    }
+}
+
 pub fn status_key(status: JobStatus) -> u8 {
     match status {
         JobStatus::Open => 0,
@@ -207,6 +471,7 @@ pub fn status_key(status: JobStatus) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cosmwasm_std::testing::MockStorage;
     use cosmwasm_std::{from_json, to_json_vec};
 
     fn round_trip<T>(value: T)
@@ -233,6 +498,171 @@ mod tests {
         });
         round_trip(StoredInput::Inline(Binary::from(b"\x01\x00input")));
         round_trip(StoredInput::Remote("ipfs://x".to_string()));
+    }
+
+    fn config() -> Config {
+        Config {
+            admin: Addr::unchecked("cosmwasm1admin"),
+            staking_contract: Addr::unchecked("cosmwasm1staking"),
+            fee_denom: "usibyl".to_string(),
+            price_per_unit: Uint128::new(u128::MAX),
+            protocol_fee_bps: 10_000,
+            treasury: Addr::unchecked("cosmwasm1treasury"),
+            commit_window: 10,
+            reveal_window: u64::MAX,
+            default_redundancy: 3,
+            max_redundancy: u32::MAX,
+            max_inline_input_bytes: 65_536,
+            max_output_bytes: 1,
+            wrong_result_slash: Decimal::percent(5),
+            missed_job_slash: Decimal::one(),
+            chain_id: "sibyl-1".to_string(),
+            callback_gas_limit: 0,
+            seed_source: SeedSource::BlockData,
+        }
+    }
+
+    fn model() -> Model {
+        Model {
+            uri: "ipfs://model".to_string(),
+            input_spec: TensorSpec {
+                dtype: DType::I8,
+                shape: vec![1, 784],
+            },
+            output_spec: TensorSpec {
+                dtype: DType::I32,
+                shape: vec![u32::MAX],
+            },
+            cost_units: 7,
+            owner: Addr::unchecked("cosmwasm1owner"),
+            deprecated: true,
+        }
+    }
+
+    fn job() -> Job {
+        Job {
+            consumer: Addr::unchecked("cosmwasm1consumer"),
+            model_hash: Binary::from([1u8; 32]),
+            input_hash: Binary::from([2u8; 32]),
+            redundancy: 3,
+            quorum: 2,
+            callback: Some(Addr::unchecked("cosmwasm1callback")),
+            price: Uint128::new(300),
+            protocol_fee: Uint128::new(3),
+            submitted_height: 12_345,
+            commit_deadline: 12_355,
+            reveal_deadline: 12_365,
+            operators: vec![Addr::unchecked("op1"), Addr::unchecked("op2")],
+            status: JobStatus::Completed,
+            result_hash: Some(Binary::from([3u8; 32])),
+            settled_height: Some(12_360),
+        }
+    }
+
+    fn record_round_trip<T: Record + PartialEq + std::fmt::Debug>(record: T) {
+        let bytes = record.encode();
+        assert_eq!(bytes[0], T::VERSION);
+        assert_eq!(T::decode(&bytes).unwrap(), record);
+        // Every strict prefix and any trailing byte is refused.
+        for len in 0..bytes.len() {
+            assert!(T::decode(&bytes[..len]).is_err(), "prefix of {len} bytes");
+        }
+        assert!(T::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
+        let mut other_version = bytes;
+        other_version[0] = T::VERSION + 1;
+        assert!(T::decode(&other_version).is_err());
+    }
+
+    #[test]
+    fn state_records_round_trip() {
+        record_round_trip(config());
+        record_round_trip(model());
+        record_round_trip(Model {
+            input_spec: TensorSpec {
+                dtype: DType::U8,
+                shape: vec![],
+            },
+            deprecated: false,
+            ..model()
+        });
+        record_round_trip(job());
+        for status in [JobStatus::Open, JobStatus::Failed, JobStatus::Cancelled] {
+            record_round_trip(Job {
+                callback: None,
+                status,
+                result_hash: None,
+                settled_height: None,
+                operators: vec![],
+                ..job()
+            });
+        }
+    }
+
+    #[test]
+    fn job_record_is_smaller_than_its_json() {
+        // What the previous JSON layout (one-letter field names) took for the same job.
+        let json_len = 454;
+        assert!(
+            job().encode().len() * 2 < json_len,
+            "{}",
+            job().encode().len()
+        );
+    }
+
+    #[test]
+    fn unknown_enum_tags_are_corrupt() {
+        let mut bytes = config().encode();
+        *bytes.last_mut().unwrap() = 1;
+        let err = Config::decode(&bytes).unwrap_err();
+        assert!(
+            err.to_string().contains("corrupt stored config record"),
+            "{err}"
+        );
+        let mut bytes = model().encode();
+        bytes[1 + 1 + "ipfs://model".len()] = 9;
+        assert!(Model::decode(&bytes).is_err());
+    }
+
+    #[test]
+    fn record_storage_uses_map_keys_and_pages() {
+        let mut storage = MockStorage::new();
+        assert!(JOBS.may_load(&storage, 1).unwrap().is_none());
+        let err = JOBS.load(&storage, 1).unwrap_err();
+        assert!(err.to_string().contains("job not found"), "{err}");
+        JOBS.save(&mut storage, 1, &job()).unwrap();
+        assert!(JOBS.has(&storage, 1));
+        assert_eq!(JOBS.load(&storage, 1).unwrap(), job());
+        // Same key as a cw-storage-plus map of that namespace.
+        let plain: Map<u64, Empty> = Map::new("j");
+        assert!(plain.has(&storage, 1));
+
+        assert!(CONFIG.load(&storage).is_err());
+        CONFIG.save(&mut storage, &config()).unwrap();
+        assert_eq!(CONFIG.load(&storage).unwrap(), config());
+        assert_eq!(storage.get(b"cfg").unwrap(), config().encode());
+
+        for byte in [3u8, 1, 2, 0xff] {
+            MODELS.save(&mut storage, &[byte; 32], &model()).unwrap();
+        }
+        // A neighbouring namespace ("n" follows "m") must not leak into the page.
+        let neighbour: Map<&[u8], Empty> = Map::new("n");
+        neighbour.save(&mut storage, &[0u8; 32], &Empty {}).unwrap();
+        let hashes = |page: Vec<(Vec<u8>, Model)>| -> Vec<u8> {
+            page.into_iter().map(|(hash, _)| hash[0]).collect()
+        };
+        assert_eq!(
+            hashes(MODELS.page(&storage, None, 10).unwrap()),
+            [1, 2, 3, 0xff]
+        );
+        assert_eq!(hashes(MODELS.page(&storage, None, 2).unwrap()), [1, 2]);
+        assert_eq!(
+            hashes(MODELS.page(&storage, Some(&[2u8; 32]), 10).unwrap()),
+            [3, 0xff]
+        );
+        assert_eq!(
+            hashes(MODELS.page(&storage, Some(&[0xffu8; 32]), 10).unwrap()),
+            Vec::<u8>::new()
+        );
     }
 
     #[test]
