@@ -96,6 +96,10 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
         .await;
     wait_for_failure(&network, &node, "too_large").await;
 
+    let exported = node.metrics().registry().encode().expect("metrics encode");
+    assert!(exported.contains(r#"outcome="failed_fetch""#), "{exported}");
+    assert!(exported.contains(r#"outcome="failed_model""#), "{exported}");
+
     // The node is still running: a good job settles with the right answer.
     let good = network.submit(&image, 1, 1).await;
     let job = network.wait_settled(good).await;

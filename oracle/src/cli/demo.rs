@@ -41,6 +41,9 @@ pub struct DemoArgs {
     /// removed at the end).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Serve each operator's /metrics and /healthz on 127.0.0.1, operator N on this port + N - 1.
+    #[arg(long)]
+    pub metrics_port: Option<u16>,
     /// Print one line per settled job (turn off for benchmarks with many jobs).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub table: bool,
@@ -59,6 +62,7 @@ impl DemoArgs {
             backend: self.backend,
             data_dir: self.data_dir,
             print_table: self.table,
+            metrics_port: self.metrics_port,
         };
         options.validate()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()

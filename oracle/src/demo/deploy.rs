@@ -26,8 +26,11 @@ pub const MIN_WINDOW_TIME: std::time::Duration = std::time::Duration::from_secs(
 pub fn window_blocks(block_time: std::time::Duration) -> u64 {
     let millis = block_time.as_millis().max(1);
     let blocks = MIN_WINDOW_TIME.as_millis().div_ceil(millis);
-    u64::try_from(blocks).unwrap_or(u64::MAX).max(MIN_WINDOW_BLOCKS)
+    u64::try_from(blocks)
+        .unwrap_or(u64::MAX)
+        .max(MIN_WINDOW_BLOCKS)
 }
+
 /// Slash fractions: a wrong result costs 5 % of the pool, a missed job 1 %.
 pub const WRONG_RESULT_SLASH_PERMILLE: u64 = 50;
 pub const MISSED_JOB_SLASH_PERMILLE: u64 = 10;

@@ -44,6 +44,8 @@ pub struct DemoOptions {
     /// `None`: a temporary directory, removed at the end.
     pub data_dir: Option<PathBuf>,
     pub print_table: bool,
+    /// First port of the operators' metrics servers; `None`: no servers.
+    pub metrics_port: Option<u16>,
 }
 
 impl Default for DemoOptions {
@@ -59,6 +61,7 @@ impl Default for DemoOptions {
             backend: BackendChoice::Auto,
             data_dir: None,
             print_table: true,
+            metrics_port: None,
         }
     }
 }
@@ -187,7 +190,18 @@ async fn run_on_chain(
     let signals = tokio::spawn(cancel_on_shutdown_signal(shutdown.clone()));
     let mut nodes = Vec::new();
     for operator in &operators {
-        let config = operators::node_config(data_dir, operator, &deployment);
+        let mut config = operators::node_config(data_dir, operator, &deployment);
+        if let Some(first) = options.metrics_port {
+            let port = u16::try_from(operator.index)
+                .ok()
+                .and_then(|index| first.checked_add(index))
+                .context("--metrics-port is too high for this many operators")?;
+            config.metrics_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+            println!(
+                "{}: metrics on http://127.0.0.1:{port}/metrics and /healthz",
+                operator.moniker
+            );
+        }
         nodes.push(
             operators::start_node(
                 chain,

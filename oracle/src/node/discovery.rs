@@ -161,19 +161,19 @@ impl<C: ChainClient> Discovery<C> {
 
     async fn dispatch(&self, work: PendingWork, seen_height: u64) {
         match Action::for_work(work.action) {
-            Some(action) => {
-                if self.tracker.try_start(work.job_id, action) {
-                    // The handler only stops with the node; then nothing is left to do.
-                    let _ = self
-                        .work
-                        .send(WorkItem {
-                            action,
-                            work,
-                            seen_height,
-                        })
-                        .await;
-                }
+            Some(action) if self.tracker.try_start(work.job_id, action) => {
+                // The handler only stops with the node; then nothing is left to do.
+                let _ = self
+                    .work
+                    .send(WorkItem {
+                        action,
+                        work,
+                        seen_height,
+                    })
+                    .await;
             }
+            // Already running, or done.
+            Some(_) => {}
             None if work.action == WorkAction::AwaitRevealPhase => {
                 self.tracker.await_reveal(work.job_id);
             }

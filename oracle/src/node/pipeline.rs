@@ -356,7 +356,10 @@ mod tests {
             action: "commit",
             error,
         };
-        assert_eq!(tx(ChainError::TxRejected("closed".into())).reason(), "tx_rejected");
+        assert_eq!(
+            tx(ChainError::TxRejected("closed".into())).reason(),
+            "tx_rejected"
+        );
         assert!(!tx(ChainError::TxRejected("closed".into())).is_transient());
         let unavailable = tx(ChainError::Unavailable("down".into()));
         assert_eq!(unavailable.reason(), "tx_unavailable");
@@ -377,6 +380,9 @@ mod tests {
             JobError::Execution(ExecutionError::Failed("x".into())).kind(),
             FailureKind::Exec
         );
-        assert_eq!(hash32("model_hash", &[0; 31]).unwrap_err().reason(), "malformed_work");
+        assert_eq!(
+            hash32("model_hash", &[0; 31]).unwrap_err().reason(),
+            "malformed_work"
+        );
     }
 }
