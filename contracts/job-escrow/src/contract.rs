@@ -141,9 +141,29 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     })
 }
 
-#[cfg_attr(not(feature = "library"), entry_point)]
+/// The reply handler for hosts that pass a full [`Reply`] (multi-test). The wasm export below
+/// decodes the same JSON into the smaller [`reply::ReplyMsg`].
 pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
-    reply::reply(deps, msg)
+    reply::reply(deps, msg.into())
+}
+
+/// What `#[entry_point]` would generate for `reply`, except that the message is decoded as
+/// [`reply::ReplyMsg`] (`do_sudo` is the same export with a caller-chosen message type).
+#[cfg(all(target_arch = "wasm32", not(feature = "library")))]
+mod __wasm_export_reply {
+    use cosmwasm_std::{DepsMut, Env, Response};
+
+    use crate::error::ContractError;
+    use crate::reply::{self, ReplyMsg};
+
+    fn handle(deps: DepsMut, _env: Env, msg: ReplyMsg) -> Result<Response, ContractError> {
+        reply::reply(deps, msg)
+    }
+
+    #[no_mangle]
+    extern "C" fn reply(env_ptr: u32, msg_ptr: u32) -> u32 {
+        cosmwasm_std::do_sudo(&handle, env_ptr, msg_ptr)
+    }
 }
 
 fn price(

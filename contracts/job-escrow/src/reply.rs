@@ -2,7 +2,9 @@
 //! payment is credited to the treasury (so no unit is stranded), a refused slash and a failed
 //! callback are recorded.
 
-use cosmwasm_std::{DepsMut, Event, Reply, Response, StdError, SubMsgResult};
+use cosmwasm_std::{Binary, DepsMut, Event, Reply, Response, StdError, SubMsgResult};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use sibyl_api::escrow::events;
 
 use crate::error::ContractError;
@@ -12,9 +14,41 @@ use crate::state::{CALLBACK_ERRORS, TREASURY_OWED};
 /// Stored error messages are cut to this many bytes to bound the write.
 const MAX_ERROR_LEN: usize = 256;
 
-pub fn reply(deps: DepsMut, msg: Reply) -> Result<Response, ContractError> {
+/// The parts of a [`Reply`] the escrow reads, decoded from the same JSON. The wasm `reply` export
+/// decodes this instead of `Reply`, whose successful result (events, attributes, message
+/// responses) would add a JSON decoder per type to the wasm for data the escrow never reads.
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+pub struct ReplyMsg {
+    pub id: u64,
+    #[serde(default)]
+    pub payload: Binary,
+    pub result: ReplyResult,
+}
+
+/// `SubMsgResult` with the success skipped.
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyResult {
+    Ok(IgnoredAny),
+    Error(String),
+}
+
+impl From<Reply> for ReplyMsg {
+    fn from(reply: Reply) -> ReplyMsg {
+        ReplyMsg {
+            id: reply.id,
+            payload: reply.payload,
+            result: match reply.result {
+                SubMsgResult::Ok(_) => ReplyResult::Ok(IgnoredAny),
+                SubMsgResult::Err(error) => ReplyResult::Error(error),
+            },
+        }
+    }
+}
+
+pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
     // Every sub-message is sent with `reply_on_error`, so only failures arrive here.
-    let SubMsgResult::Err(error) = msg.result else {
+    let ReplyResult::Error(error) = msg.result else {
         return Ok(Response::new());
     };
     let error = truncate(error);
@@ -56,4 +90,45 @@ fn truncate(mut error: String) -> String {
         error.truncate(end);
     }
     error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::{from_json, to_json_vec, Attribute, MsgResponse, SubMsgResponse};
+
+    fn decoded(reply: Reply) -> ReplyMsg {
+        from_json(to_json_vec(&reply).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn reply_json_decodes_to_the_fields_read() {
+        #[allow(deprecated)] // `data` is deprecated but still sent by CosmWasm 1.x chains.
+        let ok = Reply {
+            id: 2,
+            payload: Binary::from(b"payload"),
+            gas_used: 77,
+            result: SubMsgResult::Ok(SubMsgResponse {
+                events: vec![Event::new("transfer").add_attributes(vec![Attribute::new("a", "b")])],
+                data: Some(Binary::from(b"data")),
+                msg_responses: vec![MsgResponse {
+                    type_url: "/x".to_string(),
+                    value: Binary::from(b"v"),
+                }],
+            }),
+        };
+        assert_eq!(decoded(ok.clone()), ReplyMsg::from(ok));
+        let failed = Reply {
+            id: 3,
+            payload: Binary::default(),
+            gas_used: 0,
+            result: SubMsgResult::Err("refused".to_string()),
+        };
+        let msg = decoded(failed.clone());
+        assert_eq!(msg.result, ReplyResult::Error("refused".to_string()));
+        assert_eq!(msg, ReplyMsg::from(failed));
+        // Chains running CosmWasm 1.x send no payload.
+        let msg: ReplyMsg = from_json(br#"{"id":1,"result":{"error":"e"}}"#).unwrap();
+        assert_eq!(msg.payload, Binary::default());
+    }
 }

@@ -1,32 +1,42 @@
 //! The calls this escrow makes into the sibyl-staking contract.
 
 use cosmwasm_std::{
-    to_json_binary, Addr, Binary, Coin, CosmosMsg, Decimal, QuerierWrapper, StdResult, Uint128,
-    WasmMsg,
+    to_json_binary, Addr, Binary, Coin, CosmosMsg, Decimal, QuerierWrapper, StdError, StdResult,
+    Uint128, WasmMsg,
 };
 use serde::Deserialize;
-use sibyl_api::staking::{ActiveSetResponse, ExecuteMsg as StakingMsg, QueryMsg as StakingQuery};
+use sibyl_api::staking::{ActiveOperator, ExecuteMsg as StakingMsg, QueryMsg as StakingQuery};
 
-/// The one field of the staking `ConfigResponse` the escrow reads. Decoding only what is used
-/// (other fields are skipped) keeps the contract's wasm small.
+/// The fields the escrow reads from the three staking responses it queries: `bond_denom` of
+/// `ConfigResponse`, `attestation_pubkey` of `OperatorResponse` and `operators` of
+/// `ActiveSetResponse`. One decoder for all three (each response fills its own field; the others
+/// are skipped) keeps the contract's wasm small: every decoded struct type costs kilobytes.
 #[derive(Deserialize)]
-struct BondDenom {
-    bond_denom: String,
+struct StakingFields {
+    bond_denom: Option<String>,
+    attestation_pubkey: Option<Binary>,
+    operators: Option<Vec<ActiveOperator>>,
 }
 
-/// The one field of the staking `OperatorResponse` the escrow reads.
-#[derive(Deserialize)]
-struct AttestationKey {
-    attestation_pubkey: Binary,
+fn query(querier: &QuerierWrapper, staking: &Addr, msg: &StakingQuery) -> StdResult<StakingFields> {
+    querier.query_wasm_smart(staking, msg)
+}
+
+fn missing(field: &str) -> StdError {
+    StdError::msg(format!("the staking contract's response has no {field}"))
 }
 
 pub fn bond_denom(querier: &QuerierWrapper, staking: &Addr) -> StdResult<String> {
-    let config: BondDenom = querier.query_wasm_smart(staking, &StakingQuery::Config {})?;
-    Ok(config.bond_denom)
+    query(querier, staking, &StakingQuery::Config {})?
+        .bond_denom
+        .ok_or_else(|| missing("bond_denom"))
 }
 
-pub fn active_set(querier: &QuerierWrapper, staking: &Addr) -> StdResult<ActiveSetResponse> {
-    querier.query_wasm_smart(staking, &StakingQuery::ActiveSet {})
+/// Operators eligible for new jobs, sorted by address.
+pub fn active_set(querier: &QuerierWrapper, staking: &Addr) -> StdResult<Vec<ActiveOperator>> {
+    query(querier, staking, &StakingQuery::ActiveSet {})?
+        .operators
+        .ok_or_else(|| missing("operators"))
 }
 
 /// The operator's attestation key as the staking contract holds it now (after any rotation).
@@ -35,13 +45,15 @@ pub fn attestation_pubkey(
     staking: &Addr,
     operator: &Addr,
 ) -> StdResult<Binary> {
-    let response: AttestationKey = querier.query_wasm_smart(
+    query(
+        querier,
         staking,
         &StakingQuery::Operator {
             address: operator.to_string(),
         },
-    )?;
-    Ok(response.attestation_pubkey)
+    )?
+    .attestation_pubkey
+    .ok_or_else(|| missing("attestation_pubkey"))
 }
 
 /// Pays fee income to an operator's pool (commission and delegator shares are split there).

@@ -60,10 +60,10 @@ pub fn submit_job(
     let job_id = NEXT_JOB_ID.load(deps.storage)?;
     let active = staking::active_set(&deps.querier, &config.staking_contract)?;
     let seed = job_seed(&config.seed_source, &env, job_id);
-    let operators = draw_operators(&active.operators, redundancy as usize, &seed).ok_or(
+    let operators = draw_operators(&active, redundancy as usize, &seed).ok_or(
         ContractError::NotEnoughOperators {
             requested: redundancy,
-            available: active.operators.len() as u32,
+            available: active.len() as u32,
         },
     )?;
 
