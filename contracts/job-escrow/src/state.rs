@@ -9,7 +9,7 @@
 use std::marker::PhantomData;
 
 use cosmwasm_std::{Addr, Binary, Decimal, Order, StdError, StdResult, Storage, Uint128};
-use cw_storage_plus::{Item, Map, PrimaryKey};
+use cw_storage_plus::{Map, PrimaryKey};
 use serde::{Deserialize, Serialize};
 use sibyl_api::escrow::{Config, DType, JobStatus, SeedSource, TensorSpec};
 
@@ -17,20 +17,20 @@ use crate::codec::{Reader, Writer};
 
 pub const CONFIG: RecordItem<Config> = RecordItem::new("cfg");
 /// Id of the next job; ids start at 1.
-pub const NEXT_JOB_ID: Item<u64> = Item::new("nid");
+pub const NEXT_JOB_ID: RecordItem<u64> = RecordItem::new("nid");
 /// Protocol fees and remainders owed to the treasury, not yet withdrawn.
-pub const TREASURY_OWED: Item<Uint128> = Item::new("trs");
+pub const TREASURY_OWED: RecordItem<Uint128> = RecordItem::new("trs");
 
 /// Models by the raw 32 bytes of their hash.
 pub const MODELS: RecordMap<&[u8], Model> = RecordMap::new("m");
 pub const JOBS: RecordMap<u64, Job> = RecordMap::new("j");
-pub const JOB_INPUTS: Map<u64, StoredInput> = Map::new("ji");
-pub const JOB_PROGRESS: Map<u64, Progress> = Map::new("jp");
-pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("a");
+pub const JOB_INPUTS: RecordMap<u64, StoredInput> = RecordMap::new("ji");
+pub const JOB_PROGRESS: RecordMap<u64, Progress> = RecordMap::new("jp");
+pub const ASSIGNMENTS: RecordMap<(u64, &Addr), Assignment> = RecordMap::new("a");
 /// Revealed output bytes by (job, output hash), written by the first reveal of each hash. Losing
 /// outputs are deleted at settlement; the winning one is the job's result.
-pub const OUTPUTS: Map<(u64, &[u8]), Binary> = Map::new("o");
-pub const CALLBACK_ERRORS: Map<u64, String> = Map::new("cbe");
+pub const OUTPUTS: RecordMap<(u64, &[u8]), Binary> = RecordMap::new("o");
+pub const CALLBACK_ERRORS: RecordMap<u64, String> = RecordMap::new("cbe");
 
 /// Secondary indexes, so list queries never scan all jobs.
 pub const JOBS_BY_CONSUMER: Map<(&Addr, u64), Empty> = Map::new("jc");
@@ -97,6 +97,17 @@ impl<T: Record> RecordItem<T> {
         storage.set(self.key.as_bytes(), &record.encode());
         Ok(())
     }
+
+    /// Loads the record, applies `action` and saves what it returns.
+    pub fn update<E: From<StdError>>(
+        &self,
+        storage: &mut dyn Storage,
+        action: impl FnOnce(T) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let record = action(self.load(storage)?)?;
+        self.save(storage, &record)?;
+        Ok(record)
+    }
 }
 
 /// [`Record`]s under the same keys a cw-storage-plus `Map` with this namespace would use.
@@ -131,6 +142,10 @@ impl<'a, K: PrimaryKey<'a>, T: Record> RecordMap<K, T> {
 
     pub fn has(&self, storage: &dyn Storage, key: K) -> bool {
         self.keys.has(storage, key)
+    }
+
+    pub fn remove(&self, storage: &mut dyn Storage, key: K) {
+        self.keys.remove(storage, key);
     }
 }
 
@@ -206,102 +221,132 @@ impl Job {
 }
 
 /// A job's input as stored: inline bytes, or the URI of a remote input (its hash is on the job).
-/// Stored as raw bytes behind a one-byte tag.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(into = "Binary", try_from = "Binary")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum StoredInput {
     Inline(Binary),
     Remote(String),
 }
 
-const INLINE_TAG: u8 = 0;
-const REMOTE_TAG: u8 = 1;
-
-impl From<StoredInput> for Binary {
-    fn from(input: StoredInput) -> Binary {
-        let (tag, body) = match input {
-            StoredInput::Inline(data) => (INLINE_TAG, data.to_vec()),
-            StoredInput::Remote(uri) => (REMOTE_TAG, uri.into_bytes()),
-        };
-        let mut bytes = Vec::with_capacity(body.len() + 1);
-        bytes.push(tag);
-        bytes.extend_from_slice(&body);
-        Binary::from(bytes)
-    }
-}
-
-impl TryFrom<Binary> for StoredInput {
-    type Error = String;
-
-    fn try_from(bytes: Binary) -> Result<StoredInput, String> {
-        match bytes.split_first() {
-            Some((&INLINE_TAG, data)) => Ok(StoredInput::Inline(Binary::from(data))),
-            Some((&REMOTE_TAG, uri)) => String::from_utf8(uri.to_vec())
-                .map(StoredInput::Remote)
-                .map_err(|_| "corrupt remote input URI".to_string()),
-            _ => Err("corrupt stored input".to_string()),
-        }
-    }
-}
-
-/// Commit and reveal counts of an open job, stored as one integer (`commits << 32 | reveals`).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(into = "u64", from = "u64")]
+/// Commit and reveal counts of an open job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Progress {
     pub commits: u32,
     pub reveals: u32,
 }
 
-impl From<Progress> for u64 {
-    fn from(progress: Progress) -> u64 {
-        (u64::from(progress.commits) << 32) | u64::from(progress.reveals)
-    }
-}
-
-impl From<u64> for Progress {
-    fn from(packed: u64) -> Progress {
-        Progress {
-            commits: (packed >> 32) as u32,
-            reveals: packed as u32,
-        }
-    }
-}
-
-/// An assigned operator's commitment and, once revealed, its output hash. Stored as raw bytes
-/// (`commitment[32] ‖ output_hash[32]?`): small to write, and no JSON decoder of its own in the
-/// wasm.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
-#[serde(into = "Binary", try_from = "Binary")]
+/// An assigned operator's commitment and, once revealed, its output hash.
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Assignment {
     pub commitment: Binary,
     pub output_hash: Option<Binary>,
 }
 
-impl From<Assignment> for Binary {
-    fn from(assignment: Assignment) -> Binary {
-        let mut bytes = assignment.commitment.to_vec();
-        if let Some(hash) = assignment.output_hash {
-            bytes.extend_from_slice(&hash);
+impl Record for StoredInput {
+    const NAME: &'static str = "job input";
+
+    fn write(&self, w: &mut Writer) {
+        match self {
+            StoredInput::Inline(data) => {
+                w.u8(0);
+                w.bytes(data);
+            }
+            StoredInput::Remote(uri) => {
+                w.u8(1);
+                w.str(uri);
+            }
         }
-        Binary::from(bytes)
+    }
+
+    fn read(r: &mut Reader) -> StdResult<StoredInput> {
+        match r.u8()? {
+            0 => Ok(StoredInput::Inline(Binary::from(r.bytes()?))),
+            1 => Ok(StoredInput::Remote(r.string()?)),
+            _ => Err(r.corrupt()),
+        }
     }
 }
 
-impl TryFrom<Binary> for Assignment {
-    type Error = String;
+impl Record for Progress {
+    const NAME: &'static str = "job progress";
 
-    fn try_from(bytes: Binary) -> Result<Assignment, String> {
-        match bytes.len() {
-            32 => Ok(Assignment {
-                commitment: bytes,
-                output_hash: None,
-            }),
-            64 => Ok(Assignment {
-                commitment: Binary::from(&bytes[..32]),
-                output_hash: Some(Binary::from(&bytes[32..])),
-            }),
-            len => Err(format!("corrupt assignment record of {len} bytes")),
-        }
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.commits);
+        w.uint(self.reveals);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Progress> {
+        Ok(Progress {
+            commits: r.uint()?,
+            reveals: r.uint()?,
+        })
+    }
+}
+
+impl Record for Assignment {
+    const NAME: &'static str = "assignment";
+
+    fn write(&self, w: &mut Writer) {
+        w.bytes(&self.commitment);
+        w.option(self.output_hash.as_ref(), |w, hash| w.bytes(hash));
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Assignment> {
+        Ok(Assignment {
+            commitment: Binary::from(r.bytes()?),
+            output_hash: r.option(|r| r.bytes().map(Binary::from))?,
+        })
+    }
+}
+
+/// Output bytes.
+impl Record for Binary {
+    const NAME: &'static str = "output";
+
+    fn write(&self, w: &mut Writer) {
+        w.bytes(self);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Binary> {
+        Ok(Binary::from(r.bytes()?))
+    }
+}
+
+/// A callback error message.
+impl Record for String {
+    const NAME: &'static str = "callback error";
+
+    fn write(&self, w: &mut Writer) {
+        w.str(self);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<String> {
+        r.string()
+    }
+}
+
+/// The next job id.
+impl Record for u64 {
+    const NAME: &'static str = "job counter";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(*self);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<u64> {
+        r.uint()
+    }
+}
+
+/// The treasury balance.
+impl Record for Uint128 {
+    const NAME: &'static str = "treasury balance";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.u128());
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Uint128> {
+        r.u128().map(Uint128::new)
     }
 }
 
@@ -472,33 +517,6 @@ pub fn status_key(status: JobStatus) -> u8 {
 mod tests {
     use super::*;
     use cosmwasm_std::testing::MockStorage;
-    use cosmwasm_std::{from_json, to_json_vec};
-
-    fn round_trip<T>(value: T)
-    where
-        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
-    {
-        let bytes = to_json_vec(&value).unwrap();
-        assert_eq!(from_json::<T>(&bytes).unwrap(), value);
-    }
-
-    #[test]
-    fn compact_records_round_trip() {
-        round_trip(Progress {
-            commits: u32::MAX,
-            reveals: 7,
-        });
-        round_trip(Assignment {
-            commitment: Binary::from([1u8; 32]),
-            output_hash: None,
-        });
-        round_trip(Assignment {
-            commitment: Binary::from([1u8; 32]),
-            output_hash: Some(Binary::from([2u8; 32])),
-        });
-        round_trip(StoredInput::Inline(Binary::from(b"\x01\x00input")));
-        round_trip(StoredInput::Remote("ipfs://x".to_string()));
-    }
 
     fn config() -> Config {
         Config {
@@ -666,10 +684,60 @@ mod tests {
     }
 
     #[test]
+    fn small_records_round_trip() {
+        record_round_trip(Progress {
+            commits: u32::MAX,
+            reveals: 7,
+        });
+        record_round_trip(Assignment {
+            commitment: Binary::from([1u8; 32]),
+            output_hash: None,
+        });
+        record_round_trip(Assignment {
+            commitment: Binary::from([1u8; 32]),
+            output_hash: Some(Binary::from([2u8; 32])),
+        });
+        record_round_trip(StoredInput::Inline(Binary::from(b"\x01\x00input")));
+        record_round_trip(StoredInput::Remote("ipfs://x".to_string()));
+        record_round_trip(Binary::from(vec![0u8; 70_000]));
+        record_round_trip("error: out of gas".to_string());
+        record_round_trip(u64::MAX);
+        record_round_trip(Uint128::MAX);
+        // A commit's assignment record: version, length, 32 bytes, no output hash.
+        let commit = Assignment {
+            commitment: Binary::from([1u8; 32]),
+            output_hash: None,
+        };
+        assert_eq!(commit.encode().len(), 35);
+    }
+
+    #[test]
     fn corrupt_records_are_errors() {
-        assert!(Assignment::try_from(Binary::from([0u8; 33])).is_err());
-        assert!(StoredInput::try_from(Binary::default()).is_err());
-        assert!(StoredInput::try_from(Binary::from([9u8, 1])).is_err());
-        assert!(StoredInput::try_from(Binary::from([1u8, 0xff])).is_err());
+        assert!(StoredInput::decode(&[1]).is_err());
+        assert!(StoredInput::decode(&[1, 9, 0]).is_err());
+        assert!(StoredInput::decode(&[1, 1, 1, 0xff]).is_err());
+        assert!(Progress::decode(&[1, 0x80, 0x80, 0x80, 0x80, 0x10, 0]).is_err());
+        assert!(String::decode(&[1, 1, 0xff]).is_err());
+    }
+
+    #[test]
+    fn treasury_update_saves_what_the_action_returns() {
+        let mut storage = MockStorage::new();
+        let add = |owed: Uint128| -> StdResult<Uint128> { Ok(owed + Uint128::new(5)) };
+        assert!(TREASURY_OWED.update(&mut storage, add).is_err());
+        TREASURY_OWED.save(&mut storage, &Uint128::new(1)).unwrap();
+        assert_eq!(
+            TREASURY_OWED.update(&mut storage, add).unwrap(),
+            Uint128::new(6)
+        );
+        assert_eq!(TREASURY_OWED.load(&storage).unwrap(), Uint128::new(6));
+        let refuse = |_| -> StdResult<Uint128> { Err(StdError::msg("no")) };
+        assert!(TREASURY_OWED.update(&mut storage, refuse).is_err());
+        assert_eq!(TREASURY_OWED.load(&storage).unwrap(), Uint128::new(6));
+        OUTPUTS
+            .save(&mut storage, (1, b"h"), &Binary::from(b"out"))
+            .unwrap();
+        OUTPUTS.remove(&mut storage, (1, b"h"));
+        assert!(!OUTPUTS.has(&storage, (1, b"h")));
     }
 }
