@@ -64,6 +64,10 @@ impl<C: ChainClient> Discovery<C> {
         loop {
             let latest = tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
+                _ = self.tracker.rescan_requested() => {
+                    self.scan_pending_work(cursor).await?;
+                    continue;
+                }
                 latest = self.client.wait_for_block_after(cursor) => latest?,
             };
             self.metrics.block_height(latest);

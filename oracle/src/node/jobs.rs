@@ -90,7 +90,9 @@ async fn run_one(
     }
     tracker.finish(job_id, action);
     if committed {
-        // The other operators' commits (events) now decide when the reveal phase opens.
+        // The other operators' commits (events) now decide when the reveal phase opens; ours may
+        // have been the last one.
         tracker.await_reveal(job_id);
+        tracker.request_rescan();
     }
 }

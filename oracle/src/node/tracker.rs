@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::sync::Notify;
+
 use sibyl_api::escrow::WorkAction;
 
 #[derive(Default)]
@@ -46,6 +48,7 @@ impl Action {
 #[derive(Clone, Default)]
 pub struct JobTracker {
     state: Arc<Mutex<State>>,
+    rescan: Arc<Notify>,
 }
 
 impl JobTracker {
@@ -87,6 +90,17 @@ impl JobTracker {
         let mut state = self.lock();
         state.closed.retain(|(job, _)| pending.contains(job));
         state.awaiting_reveal.retain(|job| pending.contains(job));
+    }
+
+    /// Asks discovery to read `PendingWork` now (a commit just landed: if it was the last one,
+    /// the reveal phase is open). Requests made before discovery looks are merged into one.
+    pub fn request_rescan(&self) {
+        self.rescan.notify_one();
+    }
+
+    /// Resolves when a rescan was requested.
+    pub async fn rescan_requested(&self) {
+        self.rescan.notified().await;
     }
 
     /// Number of jobs with a task running.
@@ -135,6 +149,14 @@ mod tests {
         tracker.await_reveal(4);
         tracker.retain_pending(&HashSet::new());
         assert!(!tracker.is_awaiting_reveal(4));
+    }
+
+    #[tokio::test]
+    async fn rescan_requests_are_kept_until_awaited() {
+        let tracker = JobTracker::default();
+        tracker.request_rescan();
+        tracker.request_rescan();
+        tracker.rescan_requested().await;
     }
 
     #[test]
