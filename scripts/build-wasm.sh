@@ -18,7 +18,7 @@ readonly BINARYEN_VERSION=132
 readonly DEFAULT_CONTRACTS="sibyl-staking sibyl-job-escrow sibyl-example-consumer"
 # Exactly the lowering that was verified to pass `cosmwasm-check` 3.0.10 (docs/gas-and-size.md).
 readonly WASM_OPT_FLAGS=(
-  -Os
+  -Oz
   --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue
   --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering --signext-lowering
@@ -71,6 +71,11 @@ mkdir -p "$artifacts_dir"
 # artifacts (and their checksums) the same on every machine.
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$repo_root=/sibyl --remap-path-prefix=$cargo_home=/cargo"
+
+# Contracts are optimised for size: chains charge for code bytes and the CosmWasm 3 baseline
+# (serde_json, core formatting, std's panic machinery) already takes most of the budget. Host builds
+# keep the workspace's opt-level 3; this only applies to these wasm32 builds.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 
 summary=()
 for crate in "${contracts[@]}"; do
