@@ -54,7 +54,8 @@ pub fn rerank(
     if new_stake == pool.ranked_stake {
         return Ok(());
     }
-    let mut active_count = ACTIVE_COUNT.load(storage)?;
+    let stored_count = ACTIVE_COUNT.load(storage)?;
+    let mut active_count = stored_count;
     let mut was_active = false;
     if let Some(old) = pool.ranked_stake {
         let old_key = (old.u128(), operator);
@@ -76,16 +77,21 @@ pub fn rerank(
         }
     }
     pool.ranked_stake = new_stake;
-    rebalance(storage, max_active, active_count)
+    let active_count = rebalance(storage, max_active, active_count)?;
+    // Most re-rankings keep the count; an unchanged record is not written again (30 gas a byte).
+    if active_count != stored_count {
+        ACTIVE_COUNT.save(storage, &active_count)?;
+    }
+    Ok(())
 }
 
 /// One operator changed, so one promotion (a seat opened) or one swap (a candidate overtook the
-/// weakest active operator) restores the order.
+/// weakest active operator) restores the order. Returns the new size of the active set.
 fn rebalance(
     storage: &mut dyn Storage,
     max_active: u32,
     mut active_count: u32,
-) -> Result<(), ContractError> {
+) -> Result<u32, ContractError> {
     let strongest_candidate = CANDIDATES
         .keys(storage, None, None, Order::Descending)
         .next()
@@ -110,8 +116,7 @@ fn rebalance(
             }
         }
     }
-    ACTIVE_COUNT.save(storage, &active_count)?;
-    Ok(())
+    Ok(active_count)
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 //! number of records; see docs/staking.md for the rules, rounding and bounds.
 
 pub mod active_set;
+pub mod codec;
 pub mod contract;
 pub mod error;
 pub mod execute;
 pub mod funds;
 pub mod query;
+pub mod record;
 pub mod shares;
 pub mod state;
 pub mod unbonding;

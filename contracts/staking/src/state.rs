@@ -1,9 +1,13 @@
 //! Storage layout. Hot records (`OperatorPool`, `Delegation`, unbonding buckets) are kept apart
-//! from cold ones (`OperatorProfile`) because wasmd charges every written byte.
+//! from cold ones (`OperatorProfile`) because wasmd charges every written byte (30 gas each), and
+//! for the same reason they are stored in the compact `codec` encoding rather than JSON.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Decimal, Timestamp, Uint128, Uint256};
+use cosmwasm_std::{Addr, Binary, Decimal, StdResult, Timestamp, Uint128, Uint256};
 use cw_storage_plus::{Item, Map};
+
+use crate::codec::{Reader, Writer};
+use crate::record::{Record, RecordMap};
 
 pub const CONTRACT_NAME: &str = "crates.io:sibyl-staking";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -24,7 +28,7 @@ pub struct Config {
 }
 
 /// What an operator says about itself; read on queries, `Distribute` and edits only.
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OperatorProfile {
     pub moniker: String,
     pub commission: Decimal,
@@ -38,7 +42,7 @@ pub struct OperatorProfile {
 /// Share accounting: a delegation of `s` shares is worth `s * tokens / shares` (rounded down).
 /// Reward accounting: `reward_per_share` grows by `REWARD_SCALE * income / shares`; the division's
 /// remainder stays in `reward_carry` (in `REWARD_SCALE` units) for the next distribution.
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OperatorPool {
     pub tokens: Uint128,
     pub shares: Uint128,
@@ -55,7 +59,7 @@ pub struct OperatorPool {
     pub ranked_stake: Option<Uint128>,
 }
 
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Delegation {
     pub shares: Uint128,
     /// `OperatorPool::reward_per_share` when `rewards` was last brought up to date.
@@ -66,7 +70,7 @@ pub struct Delegation {
 
 /// Undelegated tokens of one operator whose unbonding started in one time bucket
 /// (`unbonding::bucket_index`). Entries hold shares of it, so a slash touches one record per bucket.
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UnbondingBucket {
     pub tokens: Uint128,
     pub shares: Uint128,
@@ -77,7 +81,7 @@ pub struct UnbondingBucket {
     pub first_completion: Timestamp,
 }
 
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UnbondingEntry {
     pub operator: Addr,
     pub bucket: u64,
@@ -86,18 +90,17 @@ pub struct UnbondingEntry {
     pub completion_time: Timestamp,
 }
 
-#[cw_serde]
-#[derive(Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnbondingCounter {
     pub pending: u32,
     pub next_id: u64,
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
-pub const PROFILES: Map<&Addr, OperatorProfile> = Map::new("profiles");
-pub const POOLS: Map<&Addr, OperatorPool> = Map::new("pools");
+pub const PROFILES: RecordMap<&Addr, OperatorProfile> = RecordMap::new("profiles");
+pub const POOLS: RecordMap<&Addr, OperatorPool> = RecordMap::new("pools");
 /// Keyed by (delegator, operator).
-pub const DELEGATIONS: Map<(&Addr, &Addr), Delegation> = Map::new("delegations");
+pub const DELEGATIONS: RecordMap<(&Addr, &Addr), Delegation> = RecordMap::new("delegations");
 /// Attestation key bytes to the operator using it: one key, one operator.
 pub const ATTESTATION_KEYS: Map<&[u8], Addr> = Map::new("attestation_keys");
 pub const SLASHERS: Map<&Addr, bool> = Map::new("slashers");
@@ -110,7 +113,256 @@ pub const CANDIDATES: Map<(u128, &Addr), bool> = Map::new("candidates");
 pub const ACTIVE_COUNT: Item<u32> = Item::new("active_count");
 
 /// Keyed by (operator, bucket index).
-pub const UNBONDING_BUCKETS: Map<(&Addr, u64), UnbondingBucket> = Map::new("unbonding_buckets");
+pub const UNBONDING_BUCKETS: RecordMap<(&Addr, u64), UnbondingBucket> =
+    RecordMap::new("unbonding_buckets");
 /// Keyed by (delegator, entry id).
-pub const UNBONDING_ENTRIES: Map<(&Addr, u64), UnbondingEntry> = Map::new("unbonding_entries");
-pub const UNBONDING_COUNTERS: Map<&Addr, UnbondingCounter> = Map::new("unbonding_counters");
+pub const UNBONDING_ENTRIES: RecordMap<(&Addr, u64), UnbondingEntry> =
+    RecordMap::new("unbonding_entries");
+pub const UNBONDING_COUNTERS: RecordMap<&Addr, UnbondingCounter> =
+    RecordMap::new("unbonding_counters");
+
+// Record layouts: fields in declaration order, integers as varints, times as nanoseconds, 256-bit
+// numbers as their big-endian bytes without leading zeros. Keys are not repeated in the value.
+
+fn write_u256(w: &mut Writer, value: Uint256) {
+    let bytes = value.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    w.bytes(&bytes[first..]);
+}
+
+fn read_u256(r: &mut Reader) -> StdResult<Uint256> {
+    let bytes = r.bytes()?;
+    if bytes.len() > 32 {
+        return Err(r.corrupt());
+    }
+    let mut full = [0u8; 32];
+    full[32 - bytes.len()..].copy_from_slice(bytes);
+    Ok(Uint256::from_be_bytes(full))
+}
+
+fn write_time(w: &mut Writer, time: Timestamp) {
+    w.uint(time.nanos());
+}
+
+fn read_time(r: &mut Reader) -> StdResult<Timestamp> {
+    r.uint().map(Timestamp::from_nanos)
+}
+
+fn read_u128(r: &mut Reader) -> StdResult<Uint128> {
+    r.u128().map(Uint128::new)
+}
+
+impl Record for OperatorProfile {
+    const NAME: &'static str = "operator profile";
+
+    fn write(&self, w: &mut Writer) {
+        w.str(&self.moniker);
+        w.uint(self.commission.atomics().u128());
+        w.bytes(&self.attestation_pubkey);
+        write_time(w, self.commission_changed_at);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<OperatorProfile> {
+        Ok(OperatorProfile {
+            moniker: r.string()?,
+            commission: Decimal::new(read_u128(r)?),
+            attestation_pubkey: Binary::from(r.bytes()?),
+            commission_changed_at: read_time(r)?,
+        })
+    }
+}
+
+impl Record for OperatorPool {
+    const NAME: &'static str = "operator pool";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.tokens);
+        w.uint(self.shares);
+        w.uint(self.self_shares);
+        w.option(self.jailed_until, write_time);
+        w.bool(self.left);
+        write_u256(w, self.reward_per_share);
+        write_u256(w, self.reward_carry);
+        w.uint(self.unclaimed_commission);
+        w.option(self.ranked_stake, |w, stake| w.uint(stake));
+    }
+
+    fn read(r: &mut Reader) -> StdResult<OperatorPool> {
+        Ok(OperatorPool {
+            tokens: read_u128(r)?,
+            shares: read_u128(r)?,
+            self_shares: read_u128(r)?,
+            jailed_until: r.option(read_time)?,
+            left: r.bool()?,
+            reward_per_share: read_u256(r)?,
+            reward_carry: read_u256(r)?,
+            unclaimed_commission: read_u128(r)?,
+            ranked_stake: r.option(read_u128)?,
+        })
+    }
+}
+
+impl Record for Delegation {
+    const NAME: &'static str = "delegation";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.shares);
+        write_u256(w, self.reward_per_share_paid);
+        write_u256(w, self.rewards);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Delegation> {
+        Ok(Delegation {
+            shares: read_u128(r)?,
+            reward_per_share_paid: read_u256(r)?,
+            rewards: read_u256(r)?,
+        })
+    }
+}
+
+impl Record for UnbondingBucket {
+    const NAME: &'static str = "unbonding bucket";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.tokens);
+        w.uint(self.shares);
+        w.uint(self.max_creation_height);
+        write_time(w, self.first_completion);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<UnbondingBucket> {
+        Ok(UnbondingBucket {
+            tokens: read_u128(r)?,
+            shares: read_u128(r)?,
+            max_creation_height: r.uint()?,
+            first_completion: read_time(r)?,
+        })
+    }
+}
+
+impl Record for UnbondingEntry {
+    const NAME: &'static str = "unbonding entry";
+
+    fn write(&self, w: &mut Writer) {
+        w.str(self.operator.as_str());
+        w.uint(self.bucket);
+        w.uint(self.shares);
+        w.uint(self.creation_height);
+        write_time(w, self.completion_time);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<UnbondingEntry> {
+        Ok(UnbondingEntry {
+            operator: r.addr()?,
+            bucket: r.uint()?,
+            shares: read_u128(r)?,
+            creation_height: r.uint()?,
+            completion_time: read_time(r)?,
+        })
+    }
+}
+
+impl Record for UnbondingCounter {
+    const NAME: &'static str = "unbonding counter";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.pending);
+        w.uint(self.next_id);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<UnbondingCounter> {
+        Ok(UnbondingCounter {
+            pending: r.uint()?,
+            next_id: r.uint()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: Record + PartialEq + std::fmt::Debug>(record: T) -> usize {
+        let bytes = record.encode();
+        assert_eq!(T::decode(&bytes).unwrap(), record);
+        // Every shorter prefix and any trailing byte is corrupt.
+        for len in 0..bytes.len() {
+            assert!(T::decode(&bytes[..len]).is_err());
+        }
+        assert!(T::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
+        bytes.len()
+    }
+
+    fn pool(big: bool) -> OperatorPool {
+        let n = |v: u128| if big { Uint128::MAX } else { Uint128::new(v) };
+        OperatorPool {
+            tokens: n(1_000_000),
+            shares: n(1_000_000),
+            self_shares: n(500_000),
+            jailed_until: big.then(|| Timestamp::from_nanos(u64::MAX)),
+            left: big,
+            reward_per_share: if big { Uint256::MAX } else { Uint256::zero() },
+            reward_carry: Uint256::from(12_345u32),
+            unclaimed_commission: n(7),
+            ranked_stake: Some(n(1_000_000)),
+        }
+    }
+
+    #[test]
+    fn records_round_trip_at_small_and_extreme_values() {
+        assert!(round_trip(pool(false)) < 30);
+        round_trip(pool(true));
+        for rewards in [Uint256::zero(), Uint256::MAX] {
+            round_trip(Delegation {
+                shares: Uint128::new(42),
+                reward_per_share_paid: Uint256::from(10u128.pow(30)),
+                rewards,
+            });
+        }
+        round_trip(OperatorProfile {
+            moniker: "operator é".to_string(),
+            commission: Decimal::percent(5),
+            attestation_pubkey: Binary::from(vec![2; 33]),
+            commission_changed_at: Timestamp::from_seconds(1_700_000_000),
+        });
+        round_trip(UnbondingBucket {
+            tokens: Uint128::MAX,
+            shares: Uint128::one(),
+            max_creation_height: u64::MAX,
+            first_completion: Timestamp::from_seconds(9),
+        });
+        round_trip(UnbondingEntry {
+            operator: Addr::unchecked("cosmwasm1operator"),
+            bucket: 3,
+            shares: Uint128::new(5),
+            creation_height: 12,
+            completion_time: Timestamp::from_seconds(100),
+        });
+        round_trip(UnbondingCounter {
+            pending: u32::MAX,
+            next_id: u64::MAX,
+        });
+    }
+
+    #[test]
+    fn corrupt_records_name_their_type() {
+        let mut bytes = pool(false).encode();
+        bytes[0] = 2;
+        let err = OperatorPool::decode(&bytes).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("corrupt stored operator pool record"),
+            "{err}"
+        );
+        // A 33-byte 256-bit number does not fit.
+        let mut w = Writer::default();
+        w.bytes(&[1; 33]);
+        assert!(read_u256(&mut Reader::new(&w.into_bytes(), "test")).is_err());
+        // A pending count above u32.
+        let mut w = Writer::default();
+        w.u8(1);
+        w.uint(u64::MAX);
+        w.uint(0u8);
+        assert!(UnbondingCounter::decode(&w.into_bytes()).is_err());
+    }
+}
