@@ -58,6 +58,33 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// A single [`Record`] under a fixed key (the key an `Item` with that name uses).
+pub struct RecordItem<T> {
+    key: &'static str,
+    record: PhantomData<T>,
+}
+
+impl<T: Record> RecordItem<T> {
+    pub const fn new(key: &'static str) -> Self {
+        RecordItem {
+            key,
+            record: PhantomData,
+        }
+    }
+
+    pub fn load(&self, storage: &dyn Storage) -> StdResult<T> {
+        let bytes = storage
+            .get(self.key.as_bytes())
+            .ok_or_else(not_found::<T>)?;
+        T::decode(&bytes)
+    }
+
+    pub fn save(&self, storage: &mut dyn Storage, record: &T) -> StdResult<()> {
+        storage.set(self.key.as_bytes(), &record.encode());
+        Ok(())
+    }
+}
+
 pub struct RecordMap<K, T> {
     namespace: &'static str,
     keys: Map<K, ()>,
@@ -260,6 +287,17 @@ mod tests {
 
         NUMBERS.remove(&mut storage, (&a, 1));
         assert!(!NUMBERS.has(&storage, (&a, 1)));
+    }
+
+    #[test]
+    fn items_use_the_item_key() {
+        let mut storage = MockStorage::new();
+        let item: RecordItem<Number> = RecordItem::new("it");
+        let err = item.load(&storage).unwrap_err();
+        assert!(err.to_string().contains("number not found"), "{err}");
+        item.save(&mut storage, &Number(9)).unwrap();
+        assert_eq!(item.load(&storage).unwrap(), Number(9));
+        assert!(storage.get(b"it").is_some());
     }
 
     #[test]

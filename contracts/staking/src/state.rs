@@ -2,17 +2,16 @@
 //! from cold ones (`OperatorProfile`) because wasmd charges every written byte (30 gas each), and
 //! for the same reason they are stored in the compact `codec` encoding rather than JSON.
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Decimal, StdResult, Timestamp, Uint128, Uint256};
 use cw_storage_plus::{Item, Map};
 
 use crate::codec::{Reader, Writer};
-use crate::record::{Record, RecordMap};
+use crate::record::{Record, RecordItem, RecordMap};
 
 pub const CONTRACT_NAME: &str = "crates.io:sibyl-staking";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[cw_serde]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub admin: Option<Addr>,
     pub bond_denom: String,
@@ -96,7 +95,7 @@ pub struct UnbondingCounter {
     pub next_id: u64,
 }
 
-pub const CONFIG: Item<Config> = Item::new("config");
+pub const CONFIG: RecordItem<Config> = RecordItem::new("config");
 pub const PROFILES: RecordMap<&Addr, OperatorProfile> = RecordMap::new("profiles");
 pub const POOLS: RecordMap<&Addr, OperatorPool> = RecordMap::new("pools");
 /// Keyed by (delegator, operator).
@@ -150,6 +149,40 @@ fn read_time(r: &mut Reader) -> StdResult<Timestamp> {
 
 fn read_u128(r: &mut Reader) -> StdResult<Uint128> {
     r.u128().map(Uint128::new)
+}
+
+impl Record for Config {
+    const NAME: &'static str = "config";
+
+    fn write(&self, w: &mut Writer) {
+        w.option(self.admin.as_ref(), |w, admin| w.str(admin.as_str()));
+        w.str(&self.bond_denom);
+        w.uint(self.min_self_bond);
+        w.uint(self.unbonding_period);
+        w.uint(self.max_active_operators);
+        w.uint(self.jail_duration);
+        w.str(self.slashed_funds_destination.as_str());
+        w.uint(self.max_commission.atomics().u128());
+        w.uint(self.max_commission_change.atomics().u128());
+        w.uint(self.commission_change_period);
+        w.uint(self.max_unbonding_entries);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<Config> {
+        Ok(Config {
+            admin: r.option(|r| r.addr())?,
+            bond_denom: r.string()?,
+            min_self_bond: read_u128(r)?,
+            unbonding_period: r.uint()?,
+            max_active_operators: r.uint()?,
+            jail_duration: r.uint()?,
+            slashed_funds_destination: r.addr()?,
+            max_commission: Decimal::new(read_u128(r)?),
+            max_commission_change: Decimal::new(read_u128(r)?),
+            commission_change_period: r.uint()?,
+            max_unbonding_entries: r.uint()?,
+        })
+    }
 }
 
 impl Record for OperatorProfile {
@@ -317,6 +350,21 @@ mod tests {
                 shares: Uint128::new(42),
                 reward_per_share_paid: Uint256::from(10u128.pow(30)),
                 rewards,
+            });
+        }
+        for admin in [None, Some(Addr::unchecked("cosmwasm1admin"))] {
+            round_trip(Config {
+                admin,
+                bond_denom: "usibyl".to_string(),
+                min_self_bond: Uint128::new(1_000_000),
+                unbonding_period: 1_814_400,
+                max_active_operators: 16,
+                jail_duration: 600,
+                slashed_funds_destination: Addr::unchecked("cosmwasm1community"),
+                max_commission: Decimal::percent(20),
+                max_commission_change: Decimal::permille(5),
+                commission_change_period: 86_400,
+                max_unbonding_entries: u32::MAX,
             });
         }
         round_trip(OperatorProfile {
