@@ -13,7 +13,7 @@ if [ "${1:-}" = "--check" ]; then
     trap 'rm -rf "$out"' EXIT
 fi
 for contract in "${contracts[@]}"; do
-    cargo run --quiet --locked -p "sibyl-$contract" --bin schema -- "$out/$contract"
+    cargo run --quiet --locked -p "sibyl-$contract" --bin "$contract-schema" -- "$out/$contract"
 done
 if [ "${1:-}" = "--check" ]; then
     for contract in "${contracts[@]}"; do

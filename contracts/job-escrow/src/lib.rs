@@ -5,7 +5,6 @@
 //! the job, pays the agreeing operators through the staking contract and slashes the others.
 //! Messages live in `sibyl_api::escrow`; the design is in docs/escrow.md.
 
-pub mod codec;
 pub mod commit_reveal;
 pub mod config;
 pub mod contract;

@@ -13,7 +13,7 @@ use cw_storage_plus::{Map, PrimaryKey};
 use serde::{Deserialize, Serialize};
 use sibyl_api::escrow::{Config, DType, JobStatus, SeedSource, TensorSpec};
 
-use crate::codec::{Reader, Writer};
+use sibyl_codec::{Reader, Writer};
 
 pub const CONFIG: RecordItem<Config> = RecordItem::new("cfg");
 /// Id of the next job; ids start at 1.

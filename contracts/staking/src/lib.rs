@@ -4,7 +4,6 @@
 //! number of records; see docs/staking.md for the rules, rounding and bounds.
 
 pub mod active_set;
-pub mod codec;
 pub mod contract;
 pub mod error;
 pub mod execute;

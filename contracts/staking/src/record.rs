@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use cosmwasm_std::{Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Bound, Key, KeyDeserialize, Map, Prefixer, PrimaryKey, RawBound};
 
-use crate::codec::{Reader, Writer};
+use sibyl_codec::{Reader, Writer};
 
 /// A value stored in the `codec` byte encoding.
 pub trait Record: Sized {

@@ -5,8 +5,8 @@
 use cosmwasm_std::{Addr, Binary, Decimal, StdResult, Timestamp, Uint128, Uint256};
 use cw_storage_plus::{Item, Map};
 
-use crate::codec::{Reader, Writer};
 use crate::record::{Record, RecordItem, RecordMap};
+use sibyl_codec::{Reader, Writer};
 
 pub const CONTRACT_NAME: &str = "crates.io:sibyl-staking";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");

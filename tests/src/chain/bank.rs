@@ -39,8 +39,8 @@ impl Bank {
                 held.checked_sub(coin.amount)
                     .map_err(|_| ChainError::InsufficientFunds {
                         address: address.to_string(),
-                        held: Coin::new(held, coin.denom.clone()),
-                        wanted: coin.clone(),
+                        held: Box::new(Coin::new(held, coin.denom.clone())),
+                        wanted: Box::new(coin.clone()),
                     })?;
             self.balances
                 .entry(address.to_string())

@@ -54,8 +54,9 @@ pub enum ChainError {
     #[error("{address} holds {held}, cannot pay {wanted}")]
     InsufficientFunds {
         address: String,
-        held: Coin,
-        wanted: Coin,
+        // Boxed: two 256-bit coins would make every `Result<_, ChainError>` large.
+        held: Box<Coin>,
+        wanted: Box<Coin>,
     },
     #[error("this harness does not execute sub-message {0}")]
     UnsupportedMessage(String),

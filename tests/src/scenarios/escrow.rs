@@ -273,7 +273,7 @@ pub fn play_job(
             .staking
             .operators
             .iter()
-            .find(|o| &o.address == operator)
+            .find(|o| o.address == operator)
             .ok_or_else(|| {
                 ScenarioError::Unexpected(format!("{operator} is not a known operator"))
             })?

@@ -1,21 +1,21 @@
 //! Writes the contract's JSON schema into the directory given as the first argument (default
-//! `schema/example-consumer`): `cargo run -p sibyl-example-consumer --bin schema -- schema/example-consumer`.
+//! `schema/staking`): `cargo run -p sibyl-staking --bin staking-schema -- schema/staking`.
 
 use std::error::Error;
 use std::fs;
 use std::path::PathBuf;
 
 use cosmwasm_schema::generate_api;
-use sibyl_example_consumer::msg::{ExecuteMsg, InstantiateMsg, QueryMsg};
+use sibyl_api::staking::{ExecuteMsg, InstantiateMsg, QueryMsg};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out_dir = PathBuf::from(
         std::env::args()
             .nth(1)
-            .unwrap_or_else(|| "schema/example-consumer".to_string()),
+            .unwrap_or_else(|| "schema/staking".to_string()),
     );
     let api = generate_api! {
-        name: "sibyl-example-consumer",
+        name: "sibyl-staking",
         instantiate: InstantiateMsg,
         execute: ExecuteMsg,
         query: QueryMsg,
@@ -26,10 +26,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         fs::remove_dir_all(&raw_dir)?;
     }
     fs::create_dir_all(&raw_dir)?;
-    fs::write(
-        out_dir.join("sibyl-example-consumer.json"),
-        api.to_string()? + "\n",
-    )?;
+    fs::write(out_dir.join("sibyl-staking.json"), api.to_string()? + "\n")?;
     for (file, json) in api.to_schema_files()? {
         fs::write(raw_dir.join(file), json + "\n")?;
     }

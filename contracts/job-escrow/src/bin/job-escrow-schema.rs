@@ -1,5 +1,5 @@
 //! Writes the contract's JSON schema into the directory given as the first argument (default
-//! `schema/job-escrow`): `cargo run -p sibyl-job-escrow --bin schema -- schema/job-escrow`.
+//! `schema/job-escrow`): `cargo run -p sibyl-job-escrow --bin job-escrow-schema -- schema/job-escrow`.
 
 use std::error::Error;
 use std::fs;
