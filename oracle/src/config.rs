@@ -19,8 +19,8 @@ pub struct NodeConfig {
     pub discovery: DiscoveryConfig,
     /// How jobs are executed.
     pub execution: ExecutionConfig,
-    /// How transactions are sent.
-    pub submission: SubmissionConfig,
+    /// How a job step that failed for a transient reason is tried again.
+    pub retry: RetryConfig,
     /// Limits on fetched models and inputs.
     pub fetch: FetchConfig,
     /// Where `/metrics` and `/healthz` are served; `None` disables the server.
@@ -37,7 +37,7 @@ impl Default for NodeConfig {
             data_dir: PathBuf::from("sibyl-oracle-data"),
             discovery: DiscoveryConfig::default(),
             execution: ExecutionConfig::default(),
-            submission: SubmissionConfig::default(),
+            retry: RetryConfig::default(),
             fetch: FetchConfig::default(),
             metrics_listen: None,
             health_max_block_age: Duration::from_secs(60),
@@ -59,7 +59,8 @@ pub struct ContractsConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscoveryConfig {
-    /// Page size of `PendingWork` queries. Default 50.
+    /// Page size of `PendingWork` queries, at most the escrow's
+    /// `sibyl_api::escrow::MAX_QUERY_LIMIT` (larger values are capped to it). Default: that limit.
     pub page_size: u32,
     /// Re-read `PendingWork` at least every this many blocks even without relevant events
     /// (catches deadlines that passed silently). Default 20.
@@ -71,7 +72,7 @@ pub struct DiscoveryConfig {
 impl Default for DiscoveryConfig {
     fn default() -> Self {
         DiscoveryConfig {
-            page_size: 50,
+            page_size: sibyl_api::escrow::MAX_QUERY_LIMIT,
             full_sync_every_blocks: 20,
             max_blocks_per_poll: 500,
         }
@@ -120,11 +121,14 @@ impl Default for ExecutionConfig {
     }
 }
 
-/// Transaction retries: exponential backoff from `initial_backoff` up to `max_backoff`.
+/// Retries of a job step that failed for a transient reason (chain unavailable, network trouble):
+/// exponential backoff from `initial_backoff` up to `max_backoff`. The job's task is the only
+/// layer that retries; each transaction is sent once per attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SubmissionConfig {
-    /// Attempts per transaction before the job is given up. Default 5.
+pub struct RetryConfig {
+    /// Attempts of one step before the failure is recorded (the step is tried again on the next
+    /// chain fact about the job). Default 5.
     pub max_attempts: u32,
     /// First retry delay. Default 200 ms.
     #[serde(with = "millis")]
@@ -134,9 +138,9 @@ pub struct SubmissionConfig {
     pub max_backoff: Duration,
 }
 
-impl Default for SubmissionConfig {
+impl Default for RetryConfig {
     fn default() -> Self {
-        SubmissionConfig {
+        RetryConfig {
             max_attempts: 5,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
@@ -144,7 +148,7 @@ impl Default for SubmissionConfig {
     }
 }
 
-impl SubmissionConfig {
+impl RetryConfig {
     /// Delay before retry number `attempt` (1-based): doubling, capped at `max_backoff`.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
@@ -220,9 +224,9 @@ impl NodeConfig {
                 "execution.max_concurrent_jobs must be at least 1".into(),
             ));
         }
-        if self.submission.max_attempts == 0 {
+        if self.retry.max_attempts == 0 {
             return Err(ConfigError::Invalid(
-                "submission.max_attempts must be at least 1".into(),
+                "retry.max_attempts must be at least 1".into(),
             ));
         }
         Ok(())
@@ -264,7 +268,7 @@ mod tests {
             escrow = "cosmwasm1escrow"
             [execution]
             backend = "cpu"
-            [submission]
+            [retry]
             initial_backoff = 50
             "#,
         )
@@ -272,7 +276,7 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("/var/lib/sibyl"));
         assert_eq!(config.contracts.escrow, "cosmwasm1escrow");
         assert_eq!(config.execution.backend, BackendChoice::Cpu);
-        assert_eq!(config.submission.initial_backoff, Duration::from_millis(50));
+        assert_eq!(config.retry.initial_backoff, Duration::from_millis(50));
         assert_eq!(
             config.metrics_listen,
             Some("127.0.0.1:9464".parse().unwrap())
@@ -292,7 +296,7 @@ mod tests {
             "[discovery]\nfull_sync_every_blocks = 0",
             "[discovery]\nmax_blocks_per_poll = 0",
             "[execution]\nmax_concurrent_jobs = 0",
-            "[submission]\nmax_attempts = 0",
+            "[retry]\nmax_attempts = 0",
         ] {
             assert!(matches!(
                 NodeConfig::from_toml(text),
@@ -303,10 +307,10 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let submission = SubmissionConfig::default();
-        assert_eq!(submission.backoff(1), Duration::from_millis(200));
-        assert_eq!(submission.backoff(2), Duration::from_millis(400));
-        assert_eq!(submission.backoff(3), Duration::from_millis(800));
-        assert_eq!(submission.backoff(40), Duration::from_secs(5));
+        let retry = RetryConfig::default();
+        assert_eq!(retry.backoff(1), Duration::from_millis(200));
+        assert_eq!(retry.backoff(2), Duration::from_millis(400));
+        assert_eq!(retry.backoff(3), Duration::from_millis(800));
+        assert_eq!(retry.backoff(40), Duration::from_secs(5));
     }
 }

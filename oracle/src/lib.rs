@@ -3,13 +3,12 @@
 //!
 //! Where a job enters: [`node::discovery`] (events and the escrow's `PendingWork` query);
 //! where it is executed: [`node::pipeline`]; where its result leaves: [`node::submitter`].
-//! [`chain`] is the boundary to a chain (the in-process [`chain::embedded`] chain for the demo
-//! and tests), [`demo`] is `sibyl-oracle demo`, [`cli`] the command line.
+//! [`chain`] is the boundary to a chain, [`cli`] the command line. The in-process chain, the demo
+//! and the end-to-end tests live in the `sibyl-devnet` crate.
 
 pub mod chain;
 pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod fetch;
 pub mod keys;
 pub mod metrics;

@@ -36,7 +36,6 @@ fn every_command_has_help() {
         vec!["keys", "show"],
         vec!["keys", "rotate-attestation"],
         vec!["exec"],
-        vec!["demo"],
     ] {
         let mut args = command.clone();
         args.push("--help");
@@ -58,16 +57,24 @@ fn there_is_no_run_daemon_yet() {
 
 #[test]
 fn exec_prints_the_known_answer_hash_of_the_digits_model() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let vectors = sibyl_oracle::demo::Digits::load().expect("bundled digits");
+    let digits = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits");
+    let known_answers: Vec<serde_json::Value> = serde_json::from_slice(
+        &std::fs::read(digits.join("known_answers.json")).expect("known answers"),
+    )
+    .expect("known answers parse");
     let dir = tempfile::tempdir().expect("temp dir");
-    for (index, vector) in vectors.known_answers().iter().take(2).enumerate() {
+    for (index, vector) in known_answers.iter().take(2).enumerate() {
         let input = dir.path().join(format!("input-{index}.bin"));
-        std::fs::write(&input, &vector.input).expect("write input");
+        let input_hex = vector["input_hex"].as_str().expect("input_hex");
+        std::fs::write(&input, hex::decode(input_hex).expect("hex input")).expect("write input");
+        let output_hash = vector["digits"]["output_sha256"]
+            .as_str()
+            .expect("output hash");
         let output = sibyl_oracle(&[
             "exec",
             "--model",
-            root.join(sibyl_oracle::demo::DIGITS_MODEL_PATH)
+            digits
+                .join("digits.sibylmodel")
                 .to_str()
                 .expect("utf-8 path"),
             "--input",
@@ -76,15 +83,35 @@ fn exec_prints_the_known_answer_hash_of_the_digits_model() {
         assert_success(&output);
         let text = stdout(&output);
         assert!(
-            text.contains(&format!(
-                "output hash:  {}",
-                hex::encode(vector.output_hash)
-            )),
+            text.contains(&format!("output hash:  {output_hash}")),
             "{text}"
         );
         assert!(text.contains("device:"), "{text}");
         assert!(text.contains("time:"), "{text}");
     }
+}
+
+#[test]
+fn demo_hands_every_argument_to_sibyl_devnet() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sibyl-oracle"))
+        .args(["demo", "--jobs", "3", "--help"])
+        .env("SIBYL_DEVNET", "/bin/echo")
+        .output()
+        .expect("run sibyl-oracle");
+    assert_success(&output);
+    assert_eq!(stdout(&output), "demo --jobs 3 --help\n");
+}
+
+#[test]
+fn demo_without_sibyl_devnet_says_how_to_build_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sibyl-oracle"))
+        .arg("demo")
+        .env("SIBYL_DEVNET", "/nonexistent/sibyl-devnet")
+        .output()
+        .expect("run sibyl-oracle");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/sibyl-devnet"), "{stderr}");
 }
 
 #[test]

@@ -58,7 +58,8 @@ async fn metrics_are_scraped_over_http() {
     let metrics = Arc::new(Metrics::new());
     metrics.job_finished(JobOutcome::SettledAgreed);
     metrics.job_finished(JobOutcome::SettledAgreed);
-    metrics.job_finished(JobOutcome::FailedFetch);
+    metrics.job_finished(JobOutcome::SettledMissed);
+    metrics.job_step_failed("hash_mismatch");
     metrics.observe_execution("vulkan", Duration::from_millis(12));
     metrics.set_inference_device("llvmpipe (lavapipe, cpu)");
     metrics.add_earnings(1_500);
@@ -83,8 +84,9 @@ async fn metrics_are_scraped_over_http() {
 
     let expect = [
         ("sibyl_jobs_total{outcome=\"settled_agreed\"}", "2"),
-        ("sibyl_jobs_total{outcome=\"failed_fetch\"}", "1"),
-        ("sibyl_jobs_total{outcome=\"skipped\"}", "0"),
+        ("sibyl_jobs_total{outcome=\"settled_missed\"}", "1"),
+        ("sibyl_jobs_total{outcome=\"cancelled\"}", "0"),
+        ("sibyl_job_failures_total{reason=\"hash_mismatch\"}", "1"),
         ("sibyl_job_execution_seconds_count{backend=\"vulkan\"}", "1"),
         (
             "sibyl_inference_device_info{device=\"llvmpipe (lavapipe, cpu)\"}",

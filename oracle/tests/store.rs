@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use sibyl_oracle::store::{
-    Assignment, Execution, FailureKind, JobStage, JobStatus, JobStore, SettlementOutcome,
+    Assignment, Execution, Failure, FailureKind, JobStage, JobStatus, JobStore, SettlementOutcome,
     StoreError, TxRef, SALT_LEN,
 };
 
@@ -14,7 +14,7 @@ fn assignment(job_id: u64) -> Assignment {
         job_id,
         model_hash: [1; 32],
         input_hash: [2; 32],
-        assigned_height: 10,
+        discovered_height: 10,
         commit_deadline: 20,
     }
 }
@@ -158,7 +158,7 @@ fn out_of_order_transitions_are_refused() {
     ));
     assert!(matches!(
         store
-            .mark_failed(5, FailureKind::Tx, "late", None)
+            .mark_failed(5, failure(FailureKind::Transaction, "tx_rejected", false))
             .unwrap_err(),
         StoreError::InvalidTransition {
             from: JobStage::Settled,
@@ -172,53 +172,51 @@ fn out_of_order_transitions_are_refused() {
     ));
 }
 
+fn failure(kind: FailureKind, reason: &str, transient: bool) -> Failure {
+    Failure {
+        kind,
+        reason: reason.to_owned(),
+        message: format!("{reason}, in words"),
+        transient,
+    }
+}
+
 #[test]
-fn failures_count_retries_and_clear_on_progress() {
+fn a_failure_is_kept_until_the_job_progresses() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(&dir);
     store.record_assignment(&assignment(6)).unwrap();
     store
-        .mark_failed(6, FailureKind::Fetch, "connection refused", Some(15))
+        .mark_failed(6, failure(FailureKind::Fetch, "fetch_unavailable", true))
         .unwrap();
-    store
-        .mark_failed(6, FailureKind::Fetch, "timeout", Some(18))
-        .unwrap();
-    assert_eq!(
-        status(&store, 6),
-        JobStatus::Failed {
-            kind: FailureKind::Fetch,
-            reason: "timeout".to_owned(),
-            retries: 2,
-            next_retry_height: Some(18)
-        }
-    );
-    assert!(store.retries_due(17).unwrap().is_empty());
-    let due: Vec<u64> = store
-        .retries_due(18)
-        .unwrap()
-        .iter()
-        .map(|r| r.job_id())
-        .collect();
-    assert_eq!(due, vec![6]);
+    let timeout = failure(FailureKind::Fetch, "fetch_unavailable", true);
+    store.mark_failed(6, timeout.clone()).unwrap();
+    assert_eq!(status(&store, 6), JobStatus::Failed(timeout));
+    assert!(!store.job(6).unwrap().unwrap().failure.unwrap().is_final());
 
     store
         .record_execution(6, Execution::new(vec![6], [6; SALT_LEN]))
         .unwrap();
     let record = store.job(6).unwrap().unwrap();
     assert_eq!(record.status(), JobStatus::Executed);
-    assert_eq!(record.failures, 2);
-    assert!(store.retries_due(100).unwrap().is_empty());
 
     // A failure after the commit keeps the commit (a retry reveals, it does not re-commit).
     store.mark_committed(6, tx(19)).unwrap();
-    store
-        .mark_failed(6, FailureKind::Tx, "out of gas", Some(21))
-        .unwrap();
+    let rejected = failure(FailureKind::Transaction, "tx_rejected", false);
+    store.mark_failed(6, rejected.clone()).unwrap();
     let record = store.job(6).unwrap().unwrap();
     assert_eq!(record.stage(), JobStage::Failed);
+    assert!(record.failure.unwrap().is_final());
     assert_eq!(record.commit, Some(tx(19)));
     store.mark_revealed(6, tx(21)).unwrap();
     assert_eq!(status(&store, 6), JobStatus::Revealed);
+
+    // A settled job takes no more failures.
+    store.mark_settled(6, SettlementOutcome::Agreed, 1).unwrap();
+    assert!(matches!(
+        store.mark_failed(6, rejected).unwrap_err(),
+        StoreError::InvalidTransition { .. }
+    ));
 }
 
 #[test]
@@ -274,19 +272,13 @@ fn earnings_overflow_is_refused_and_leaves_the_job_unsettled() {
 }
 
 #[test]
-fn the_cursor_only_moves_forward_and_applies_with_its_block() {
+fn the_cursor_only_moves_forward() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(&dir);
     assert_eq!(store.cursor().unwrap(), None);
-    let created = store
-        .apply_block(10, &[assignment(1), assignment(2)])
-        .unwrap();
-    assert_eq!(created, vec![1, 2]);
+    store.set_cursor(10).unwrap();
     assert_eq!(store.cursor().unwrap(), Some(10));
-    let created = store
-        .apply_block(11, &[assignment(2), assignment(3)])
-        .unwrap();
-    assert_eq!(created, vec![3]);
+    store.set_cursor(11).unwrap();
     store.set_cursor(11).unwrap();
     assert!(matches!(
         store.set_cursor(9).unwrap_err(),
@@ -295,9 +287,6 @@ fn the_cursor_only_moves_forward_and_applies_with_its_block() {
             requested: 9
         }
     ));
-    // A refused block changes nothing, not even its assignments.
-    assert!(store.apply_block(5, &[assignment(99)]).is_err());
-    assert!(store.job(99).unwrap().is_none());
     assert_eq!(store.cursor().unwrap(), Some(11));
 }
 
@@ -307,9 +296,9 @@ fn everything_survives_a_restart() {
     let execution = Execution::with_fresh_salt(b"the answer".to_vec()).unwrap();
     {
         let store = new_store(&dir);
-        store
-            .apply_block(30, &[assignment(1), assignment(2)])
-            .unwrap();
+        store.record_assignment(&assignment(1)).unwrap();
+        store.record_assignment(&assignment(2)).unwrap();
+        store.set_cursor(30).unwrap();
         store.record_execution(1, execution.clone()).unwrap();
         store.mark_committed(1, tx(31)).unwrap();
         store

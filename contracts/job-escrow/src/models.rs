@@ -11,8 +11,6 @@ pub const MAX_URI_LEN: usize = 512;
 const MAX_TENSOR_RANK: usize = 8;
 /// Bound on elements per tensor, far above what an on-chain-priced model can use.
 const MAX_TENSOR_ELEMENTS: u64 = 1 << 32;
-const DEFAULT_LIMIT: u32 = 10;
-const MAX_LIMIT: u32 = 30;
 
 pub struct NewModel {
     pub model_hash: HexBinary,
@@ -122,7 +120,9 @@ pub fn query_models(
     start_after: Option<HexBinary>,
     limit: Option<u32>,
 ) -> Result<ModelsResponse, ContractError> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize;
+    let limit = limit
+        .unwrap_or(sibyl_api::escrow::DEFAULT_QUERY_LIMIT)
+        .min(sibyl_api::escrow::MAX_QUERY_LIMIT) as usize;
     let models = MODELS
         .page(deps.storage, start_after.as_deref(), limit)?
         .into_iter()

@@ -5,6 +5,7 @@ use cw_storage_plus::Bound;
 use sibyl_api::escrow::{
     AssignmentResponse, JobInput, JobPhase, JobResponse, JobResult, JobStatus, JobSummary,
     JobsFilter, JobsResponse, OperatorOutcome, PendingWork, PendingWorkResponse, WorkAction,
+    DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT,
 };
 
 use crate::error::ContractError;
@@ -12,9 +13,6 @@ use crate::state::{
     status_key, Job, Progress, StoredInput, ASSIGNMENTS, CALLBACK_ERRORS, CONFIG, JOBS,
     JOBS_BY_CONSUMER, JOBS_BY_STATUS, JOB_INPUTS, JOB_PROGRESS, MODELS, OUTPUTS, PENDING_WORK,
 };
-
-const DEFAULT_LIMIT: u32 = 10;
-const MAX_LIMIT: u32 = 30;
 
 pub fn job(deps: Deps, env: Env, job_id: u64) -> Result<JobResponse, ContractError> {
     let job = JOBS
@@ -227,5 +225,5 @@ fn progress(deps: Deps, job_id: u64) -> StdResult<Progress> {
 }
 
 fn page_limit(limit: Option<u32>) -> usize {
-    limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize
+    limit.unwrap_or(DEFAULT_QUERY_LIMIT).min(MAX_QUERY_LIMIT) as usize
 }

@@ -1,80 +1,79 @@
-//! `sibyl-oracle demo`: the whole protocol on an in-process chain.
+//! `sibyl-oracle demo`: runs `sibyl-devnet demo`, the in-process chain and the demo.
+//!
+//! The demo links the contracts and cw-multi-test; it ships as its own binary so that the operator's
+//! node links neither. This command finds that binary (`$SIBYL_DEVNET`, else beside this
+//! executable, else on `PATH`) and hands it every argument.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
-use std::time::Duration;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 
-use crate::config::BackendChoice;
-use crate::demo::{self, DemoOptions};
+/// The binary that runs the demo.
+pub const DEVNET_BINARY: &str = "sibyl-devnet";
 
-/// Options of the demo (defaults: 5 operators, 1 faulty, 50 jobs, k=3, m=2, 200 ms blocks).
+/// Arguments of `sibyl-devnet demo` (see `sibyl-oracle demo --help`).
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct DemoArgs {
-    /// Operators to register and run (each with its own worker, keys and database).
-    #[arg(long, default_value_t = 5)]
-    pub operators: u32,
-    /// How many of the operators return wrong answers (they get slashed and jailed).
-    #[arg(long, default_value_t = 1)]
-    pub faulty: u32,
-    /// Digit images from the held-out set to submit as jobs.
-    #[arg(long, default_value_t = 50)]
-    pub jobs: u32,
-    /// Operators asked per job (k).
-    #[arg(long, default_value_t = 3)]
-    pub redundancy: u32,
-    /// Matching answers needed (m).
-    #[arg(long, default_value_t = 2)]
-    pub quorum: u32,
-    /// Time between blocks, in milliseconds.
-    #[arg(long, default_value_t = 200)]
-    pub block_time_ms: u64,
-    /// Most jobs the consumer keeps open at once (new ones are submitted as others settle).
-    #[arg(long, default_value_t = 256)]
-    pub max_open_jobs: u32,
-    /// Executor backend shared by every operator.
-    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
-    pub backend: BackendChoice,
-    /// Directory for the operators' databases and the content store (default: a temporary one,
-    /// removed at the end).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Serve each operator's /metrics and /healthz on 127.0.0.1, operator N on this port + N - 1.
-    #[arg(long)]
-    pub metrics_port: Option<u16>,
-    /// Print one line per settled job (turn off for benchmarks with many jobs).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-    pub table: bool,
+    /// Passed to `sibyl-devnet demo` unchanged.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<OsString>,
 }
 
 impl DemoArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let options = DemoOptions {
-            operators: self.operators,
-            faulty: self.faulty,
-            jobs: self.jobs,
-            redundancy: self.redundancy,
-            quorum: self.quorum,
-            block_time: Duration::from_millis(self.block_time_ms),
-            max_open_jobs: self.max_open_jobs,
-            backend: self.backend,
-            data_dir: self.data_dir,
-            print_table: self.table,
-            metrics_port: self.metrics_port,
-        };
-        options.validate()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        let summary = runtime.block_on(demo::run(options))?;
-        if summary.reconciled() {
-            Ok(ExitCode::SUCCESS)
-        } else {
-            eprintln!("error: the contracts' balances do not reconcile (see the summary above)");
-            Ok(ExitCode::FAILURE)
-        }
+        let binary = find_devnet()?;
+        let mut command = Command::new(&binary);
+        command.arg("demo").args(&self.args);
+        run(command, &binary)
     }
+}
+
+fn find_devnet() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("SIBYL_DEVNET") {
+        return Ok(PathBuf::from(path));
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(DEVNET_BINARY)))
+        .filter(|path| path.is_file());
+    let on_path = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(DEVNET_BINARY))
+                .find(|path| path.is_file())
+        })
+    };
+    match beside.or_else(on_path) {
+        Some(path) => Ok(path),
+        None => bail!(
+            "`sibyl-oracle demo` runs the `{DEVNET_BINARY}` binary, which is neither beside this \
+             executable nor on PATH: build it with `cargo build --release -p sibyl-devnet` \
+             (scripts/demo.sh does), or set SIBYL_DEVNET to its path"
+        ),
+    }
+}
+
+#[cfg(unix)]
+fn run(mut command: Command, binary: &Path) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::CommandExt;
+    // `exec` replaces this process, so Ctrl-C and the exit status reach the demo directly.
+    let error = command.exec();
+    Err(error).with_context(|| format!("cannot run {}", binary.display()))
+}
+
+#[cfg(not(unix))]
+fn run(mut command: Command, binary: &Path) -> anyhow::Result<ExitCode> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    Ok(
+        match status.code().and_then(|code| u8::try_from(code).ok()) {
+            Some(code) => ExitCode::from(code),
+            None => ExitCode::FAILURE,
+        },
+    )
 }

@@ -39,18 +39,15 @@ pub enum Command {
     /// Run one inference locally and print the output, its hash, the time and the device.
     Exec(ExecArgs),
     /// Start an in-process chain with the staking and escrow contracts and several operators,
-    /// submit digit-recognition jobs and show how they are committed, revealed and settled.
+    /// submit digit-recognition jobs and show how they are committed, revealed and settled
+    /// (runs `sibyl-devnet demo`; `sibyl-oracle demo --help` lists its options).
     Demo(DemoArgs),
 }
 
 impl Cli {
     /// Runs the chosen command. Errors carry context for the user.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let default_filter = match self.command {
-            Command::Demo(_) => "warn,sibyl_oracle=info",
-            _ => "warn",
-        };
-        logging::init(self.log_format, self.log_filter.as_deref(), default_filter);
+        logging::init(self.log_format, self.log_filter.as_deref(), "warn");
         match self.command {
             Command::Keys(command) => command.run(),
             Command::Exec(args) => args.run(),

@@ -7,4 +7,4 @@ mod server;
 
 pub use health::{ChainLiveness, HealthProbe, HealthReport, HealthStatus};
 pub use registry::{InFlightGuard, JobOutcome, Metrics, TxKind};
-pub use server::{serve, MonitoringError, MonitoringServer};
+pub use server::{MonitoringError, MonitoringServer};

@@ -11,41 +11,38 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-/// How a job ended for this node; the `outcome` label of `sibyl_jobs_total`.
+/// How a job settled for this node; the `outcome` label of `sibyl_jobs_total`. Failed steps are
+/// counted apart, by reason, in `sibyl_job_failures_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobOutcome {
+    /// Agreed with the quorum: paid.
     SettledAgreed,
+    /// Revealed another output than the quorum's: slashed.
     SettledDissent,
+    /// Did not commit or reveal in time: slashed for liveness.
+    SettledMissed,
+    /// No quorum: the consumer was refunded.
     Refunded,
-    FailedFetch,
-    FailedModel,
-    FailedExec,
-    FailedTx,
-    Skipped,
+    /// The consumer cancelled before any commit.
+    Cancelled,
 }
 
 impl JobOutcome {
-    pub const ALL: [JobOutcome; 8] = [
+    pub const ALL: [JobOutcome; 5] = [
         Self::SettledAgreed,
         Self::SettledDissent,
+        Self::SettledMissed,
         Self::Refunded,
-        Self::FailedFetch,
-        Self::FailedModel,
-        Self::FailedExec,
-        Self::FailedTx,
-        Self::Skipped,
+        Self::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SettledAgreed => "settled_agreed",
             Self::SettledDissent => "settled_dissent",
+            Self::SettledMissed => "settled_missed",
             Self::Refunded => "refunded",
-            Self::FailedFetch => "failed_fetch",
-            Self::FailedModel => "failed_model",
-            Self::FailedExec => "failed_exec",
-            Self::FailedTx => "failed_tx",
-            Self::Skipped => "skipped",
+            Self::Cancelled => "cancelled",
         }
     }
 }
@@ -71,6 +68,11 @@ impl TxKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -100,6 +102,7 @@ fn execution_histogram() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     jobs: Family<OutcomeLabels, Counter>,
+    job_failures: Family<ReasonLabels, Counter>,
     job_execution_seconds: HistogramFamily<BackendLabels>,
     inference_device: Family<DeviceLabels, Gauge>,
     earnings: Counter,
@@ -126,6 +129,7 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("sibyl");
         let jobs = Family::<OutcomeLabels, Counter>::default();
+        let job_failures = Family::<ReasonLabels, Counter>::default();
         let job_execution_seconds: HistogramFamily<BackendLabels> =
             Family::new_with_constructor(execution_histogram);
         let inference_device = Family::<DeviceLabels, Gauge>::default();
@@ -138,12 +142,17 @@ impl Metrics {
 
         registry.register(
             "jobs",
-            "Jobs finished by this node, by outcome",
+            "Jobs settled for this node, by outcome",
             jobs.clone(),
         );
         registry.register(
+            "job_failures",
+            "Job steps that failed, by reason (docs/oracle-pipeline.md lists the reasons)",
+            job_failures.clone(),
+        );
+        registry.register(
             "job_execution_seconds",
-            "Inference time per job, by backend",
+            "Inference engine time per job (without waits for the engine), by backend",
             job_execution_seconds.clone(),
         );
         registry.register(
@@ -178,7 +187,7 @@ impl Metrics {
         );
         registry.register(
             "jobs_in_flight",
-            "Jobs being worked on now",
+            "Jobs with a live task (assigned and not yet settled)",
             jobs_in_flight.clone(),
         );
         // Pre-create every outcome so dashboards see zeros instead of missing series.
@@ -191,6 +200,7 @@ impl Metrics {
         Self {
             registry,
             jobs,
+            job_failures,
             job_execution_seconds,
             inference_device,
             earnings,
@@ -208,6 +218,23 @@ impl Metrics {
                 outcome: outcome.as_str().to_owned(),
             })
             .inc();
+    }
+
+    pub fn job_step_failed(&self, reason: &str) {
+        self.job_failures
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// How many job steps failed for `reason` so far.
+    pub fn job_step_failures(&self, reason: &str) -> u64 {
+        self.job_failures
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .get()
     }
 
     pub fn observe_execution(&self, backend: &str, elapsed: Duration) {

@@ -84,19 +84,6 @@ impl MonitoringServer {
     }
 }
 
-/// Binds `addr` and serves until `shutdown` is cancelled.
-pub async fn serve(
-    addr: SocketAddr,
-    metrics: Arc<Metrics>,
-    health: HealthProbe,
-    shutdown: CancellationToken,
-) -> Result<(), MonitoringError> {
-    MonitoringServer::bind(addr)
-        .await?
-        .run(metrics, health, shutdown)
-        .await
-}
-
 async fn metrics_handler(State(state): State<ServerState>) -> Response {
     match state.metrics.encode() {
         Ok(body) => ([(header::CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE)], body).into_response(),

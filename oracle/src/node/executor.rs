@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sibyl_infer::Engine;
 use sibyl_model::{Limits, Model};
@@ -14,6 +15,9 @@ pub struct Execution {
     pub output: Vec<u8>,
     /// sha256 of `output`.
     pub output_hash: [u8; 32],
+    /// Time the inference engine was busy with this run (uploads, kernels, download), without
+    /// the time spent waiting for the engine or a thread.
+    pub engine_time: Duration,
 }
 
 /// Why a job could not be executed. None of these is worth retrying with the same bytes.
@@ -101,9 +105,11 @@ impl Executor for EngineExecutor {
             .engine
             .run(&model, input)
             .map_err(|e| ExecutionError::Failed(e.to_string()))?;
+        let timings = run.timings;
         Ok(Execution {
             output: run.tensor.canonical_bytes(),
             output_hash: run.output_hash,
+            engine_time: timings.upload + timings.execute + timings.download,
         })
     }
 

@@ -1,7 +1,9 @@
 //! The oracle node: one task per concern, sharing one cancellation token.
 //!
-//! - `discovery`: follows blocks, reads `PendingWork`, records settlements, persists the cursor;
-//! - `jobs`: runs each job step (fetch → execute → persist → commit; load → sign → reveal);
+//! - `discovery`: follows blocks and turns chain facts into messages to the jobs' tasks (through
+//!   the `tracker`, a map from job id to task); persists the block cursor;
+//! - `job`: one task per assigned job, the only writer of its record, from assignment to
+//!   settlement (fetch → execute → persist → commit → reveal → record the outcome);
 //! - `submitter`: the only sender of the operator's transactions;
 //! - `metrics`: serves `/metrics` and `/healthz` when configured.
 //!
@@ -11,8 +13,8 @@
 pub mod content;
 pub mod discovery;
 pub mod executor;
-pub mod jobs;
-pub mod pipeline;
+pub mod failure;
+pub mod job;
 pub mod records;
 pub mod submitter;
 pub mod tasks;
@@ -22,7 +24,7 @@ pub mod tracker;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -34,14 +36,14 @@ use crate::store::StoreError;
 use content::ContentFetcher;
 use discovery::Discovery;
 use executor::Executor;
-use pipeline::JobContext;
+use job::JobContext;
 use records::Records;
 use submitter::Submitter;
 use tasks::{TaskFailure, TaskGroup};
 use telemetry::NodeMetrics;
 use tracker::JobTracker;
 
-/// Queue length between discovery and the job handler, and in front of the submitter.
+/// Queue length in front of the submitter.
 const QUEUE_CAPACITY: usize = 1024;
 
 /// Why a node could not start or stopped with an error.
@@ -140,8 +142,6 @@ pub async fn start<C: ChainClient>(
         .map_err(NodeError::ContentStore)?;
     let operator = parts.client.account().to_string();
     let (submitter, tx_requests) = Submitter::channel(QUEUE_CAPACITY);
-    let (work_sender, work_receiver) = mpsc::channel(QUEUE_CAPACITY);
-    let tracker = JobTracker::default();
 
     let context = Arc::new(JobContext {
         chain_id: parts.client.chain_id().to_string(),
@@ -151,18 +151,19 @@ pub async fn start<C: ChainClient>(
         records: records.clone(),
         content,
         executor: parts.executor,
+        execution_slots: Semaphore::new(config.execution.max_concurrent_jobs),
         submitter,
         metrics: metrics.clone(),
         limits: config.fetch.clone(),
+        retry: config.retry.clone(),
     });
     let discovery = Discovery {
         client: parts.client.clone(),
         escrow: config.contracts.escrow.clone(),
         config: config.discovery.clone(),
         records: records.clone(),
-        tracker: tracker.clone(),
+        tracker: JobTracker::new(context, cancel.child_token()),
         metrics: metrics.clone(),
-        work: work_sender,
     };
 
     let mut group = TaskGroup::new(cancel.clone());
@@ -175,24 +176,8 @@ pub async fn start<C: ChainClient>(
     }
     group.spawn("discovery", discovery.run(cancel.clone()));
     group.spawn(
-        "jobs",
-        jobs::run(
-            context,
-            tracker,
-            work_receiver,
-            config.execution.max_concurrent_jobs,
-            config.submission.clone(),
-            cancel.clone(),
-        ),
-    );
-    group.spawn(
         "submitter",
-        submitter::run(
-            parts.client,
-            config.submission.clone(),
-            tx_requests,
-            cancel.clone(),
-        ),
+        submitter::run(parts.client, tx_requests, cancel.clone()),
     );
     tracing::info!(%operator, "node started");
     let task = tokio::spawn(group.join());

@@ -1,15 +1,14 @@
 //! The submitter: the one task that sends the operator's transactions.
 //!
 //! One owner for the account keeps transactions in order (on a real chain it also owns the
-//! account sequence, as Hermes' signer does). Transient failures are retried with exponential
-//! backoff; a rejection by the chain is returned at once, since resending it would fail the same way.
+//! account sequence, as Hermes' signer does). Each request is sent once and its outcome returned:
+//! retrying is the job task's decision, so that one failure is never retried by two layers.
 
 use cosmwasm_std::Coin;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::chain::{ChainClient, ChainError, TxOutcome};
-use crate::config::SubmissionConfig;
 
 /// A transaction for the submitter.
 pub struct TxRequest {
@@ -60,10 +59,9 @@ impl Submitter {
     }
 }
 
-/// Sends queued transactions until cancelled.
+/// Sends queued transactions, one at a time, until cancelled.
 pub async fn run<C: ChainClient>(
     client: C,
-    config: SubmissionConfig,
     mut requests: mpsc::Receiver<TxRequest>,
     cancel: CancellationToken,
 ) -> Result<(), ChainError> {
@@ -75,27 +73,9 @@ pub async fn run<C: ChainClient>(
                 None => return Ok(()),
             },
         };
-        let mut attempt = 1;
-        let outcome = loop {
-            let outcome = client
-                .execute_raw(
-                    &request.contract,
-                    request.msg.clone(),
-                    request.funds.clone(),
-                )
-                .await;
-            match outcome {
-                Err(error) if error.is_transient() && attempt < config.max_attempts => {
-                    let delay = config.backoff(attempt);
-                    tracing::warn!(tx = %request.label, attempt, ?delay, %error, "transaction failed, retrying");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return Ok(()),
-                        _ = tokio::time::sleep(delay) => {}
-                    }
-                    attempt += 1;
-                }
-                other => break other,
-            }
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            outcome = client.execute_raw(&request.contract, request.msg, request.funds) => outcome,
         };
         match &outcome {
             Ok(tx) => {

@@ -1,10 +1,9 @@
-//! The node's side of monitoring: what each pipeline event does to the metrics module's registry
-//! and health probe, plus per-reason failure counts (the registry's outcome labels are coarser).
+//! The node's side of monitoring: what each job event does to the metrics module's registry and
+//! health probe, plus the inference engine's busy time (for the demo's summary).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -19,7 +18,6 @@ use crate::store::SettlementOutcome;
 pub struct NodeMetrics {
     metrics: Arc<Metrics>,
     liveness: Arc<ChainLiveness>,
-    failures: Arc<Mutex<HashMap<&'static str, u64>>>,
     executions: Arc<AtomicU64>,
     execution_nanos: Arc<AtomicU64>,
 }
@@ -30,7 +28,6 @@ impl NodeMetrics {
         NodeMetrics {
             metrics: Arc::new(Metrics::new()),
             liveness: Arc::new(ChainLiveness::new(max_block_age)),
-            failures: Arc::default(),
             executions: Arc::default(),
             execution_nanos: Arc::default(),
         }
@@ -89,7 +86,7 @@ impl NodeMetrics {
         self.execution_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
-    /// Executions so far and their total time (for benchmarks).
+    /// Inferences so far and the engine's busy time over them (for benchmarks and the demo).
     pub fn execution_totals(&self) -> (u64, Duration) {
         (
             self.executions.load(Ordering::Relaxed),
@@ -97,18 +94,14 @@ impl NodeMetrics {
         )
     }
 
-    /// A job step skipped for `reason` (see docs/oracle-pipeline.md for the reasons).
-    pub fn job_failed(&self, reason: &'static str) {
-        self.metrics.job_finished(failure_outcome(reason));
-        *self.lock_failures().entry(reason).or_default() += 1;
+    /// A job step failed for `reason` (a [`JobFailure`](super::failure::JobFailure) label).
+    pub fn job_failed(&self, reason: &str) {
+        self.metrics.job_step_failed(reason);
     }
 
     /// How many job steps failed for `reason` so far.
     pub fn job_failures(&self, reason: &str) -> u64 {
-        self.lock_failures()
-            .get(reason)
-            .copied()
-            .unwrap_or_default()
+        self.metrics.job_step_failures(reason)
     }
 
     pub fn job_settled(&self, outcome: SettlementOutcome, earned: u128) {
@@ -119,29 +112,13 @@ impl NodeMetrics {
                 self.metrics.slashed();
             }
             SettlementOutcome::Missed => {
-                self.metrics.job_finished(JobOutcome::Skipped);
+                self.metrics.job_finished(JobOutcome::SettledMissed);
                 self.metrics.slashed();
             }
-            SettlementOutcome::Refunded | SettlementOutcome::Cancelled => {
-                self.metrics.job_finished(JobOutcome::Refunded)
-            }
+            SettlementOutcome::Refunded => self.metrics.job_finished(JobOutcome::Refunded),
+            SettlementOutcome::Cancelled => self.metrics.job_finished(JobOutcome::Cancelled),
         }
         self.metrics.add_earnings(earned);
-    }
-
-    fn lock_failures(&self) -> MutexGuard<'_, HashMap<&'static str, u64>> {
-        // Single-entry updates: a poisoned map is still consistent.
-        self.failures.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The registry's outcome label for a failure reason.
-fn failure_outcome(reason: &str) -> JobOutcome {
-    match reason {
-        "hash_mismatch" | "too_large" | "fetch" | "malformed_work" => JobOutcome::FailedFetch,
-        "invalid_model" => JobOutcome::FailedModel,
-        "execution" => JobOutcome::FailedExec,
-        _ => JobOutcome::FailedTx,
     }
 }
 
@@ -150,7 +127,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_are_counted_by_reason_and_exported_by_outcome() {
+    fn failures_are_counted_and_exported_by_reason() {
         let metrics = NodeMetrics::new(Duration::from_secs(60));
         metrics.job_failed("hash_mismatch");
         metrics.job_failed("hash_mismatch");
@@ -159,17 +136,10 @@ mod tests {
         assert_eq!(metrics.job_failures("invalid_model"), 1);
         assert_eq!(metrics.job_failures("too_large"), 0);
         let text = metrics.registry().encode().unwrap();
-        assert!(text.contains(r#"outcome="failed_fetch""#), "{text}");
-        assert!(text.contains(r#"outcome="failed_model""#), "{text}");
-    }
-
-    #[test]
-    fn reasons_map_to_registry_outcomes() {
-        assert_eq!(failure_outcome("too_large"), JobOutcome::FailedFetch);
-        assert_eq!(failure_outcome("malformed_work"), JobOutcome::FailedFetch);
-        assert_eq!(failure_outcome("execution"), JobOutcome::FailedExec);
-        assert_eq!(failure_outcome("tx_rejected"), JobOutcome::FailedTx);
-        assert_eq!(failure_outcome("database"), JobOutcome::FailedTx);
+        assert!(
+            text.contains(r#"sibyl_job_failures_total{reason="hash_mismatch"} 2"#),
+            "{text}"
+        );
     }
 
     #[test]
@@ -186,7 +156,8 @@ mod tests {
         metrics.observe_execution("cpu", Duration::from_millis(4));
         assert_eq!(metrics.execution_totals(), (2, Duration::from_millis(7)));
         let text = metrics.registry().encode().unwrap();
-        assert!(text.contains(r#"outcome="settled_agreed""#), "{text}");
+        assert!(text.contains(r#"outcome="settled_agreed"} 1"#), "{text}");
+        assert!(text.contains(r#"outcome="settled_missed"} 1"#), "{text}");
         assert!(text.contains("950"), "{text}");
     }
 }

@@ -1,171 +1,127 @@
-//! Which jobs the node is working on, and which it gave up, so that discovery (which sees the same
-//! pending work block after block) dispatches each job once.
+//! The jobs this node works on: a map from job id to the job's task, owned by discovery.
+//!
+//! Discovery delivers each chain fact to the job's task, starting the task when the job has none.
+//! A task ends when it has recorded its job's settlement; its entry is then dropped.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
-use sibyl_api::escrow::WorkAction;
+use super::job::{self, JobContext, JobFact};
 
-#[derive(Default)]
-struct State {
-    /// Jobs with a task running.
-    in_flight: HashSet<u64>,
-    /// (job, action) pairs already done or given up: not started again while the job is pending
-    /// (a `PendingWork` page read just before a commit landed still lists it as to commit).
-    closed: HashSet<(u64, Action)>,
-    /// Jobs committed and waiting for the other operators' commits.
-    awaiting_reveal: HashSet<u64>,
+struct Tracked {
+    facts: mpsc::UnboundedSender<JobFact>,
+    /// Commit and reveal deadlines from the job's last `PendingWork` entry.
+    deadlines: Option<(u64, u64)>,
 }
 
-/// The two actions that need work from the node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    Commit,
-    Reveal,
-}
-
-impl Action {
-    /// The action the node takes for `work`, if any.
-    pub fn for_work(work: WorkAction) -> Option<Action> {
-        match work {
-            WorkAction::Commit => Some(Action::Commit),
-            WorkAction::Reveal => Some(Action::Reveal),
-            WorkAction::AwaitRevealPhase | WorkAction::Missed => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Commit => "commit",
-            Action::Reveal => "reveal",
-        }
-    }
-}
-
-/// Shared between discovery and the job tasks.
-#[derive(Clone, Default)]
+/// Job id → the job's task.
 pub struct JobTracker {
-    state: Arc<Mutex<State>>,
-    rescan: Arc<Notify>,
+    context: Arc<JobContext>,
+    cancel: CancellationToken,
+    jobs: HashMap<u64, Tracked>,
+    tasks: JoinSet<()>,
 }
 
 impl JobTracker {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Every update is a single set operation, so a poisoned lock still holds consistent sets.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Claims `job` for `action`; false when it already runs or `action` was closed.
-    pub fn try_start(&self, job: u64, action: Action) -> bool {
-        let mut state = self.lock();
-        if state.closed.contains(&(job, action)) {
-            return false;
+    /// An empty tracker whose tasks run with `context` and stop with `cancel`.
+    pub fn new(context: Arc<JobContext>, cancel: CancellationToken) -> Self {
+        JobTracker {
+            context,
+            cancel,
+            jobs: HashMap::new(),
+            tasks: JoinSet::new(),
         }
-        state.awaiting_reveal.remove(&job);
-        state.in_flight.insert(job)
     }
 
-    /// The task for `job` ended (done, or failed for good): `action` is not started again while
-    /// the job stays pending.
-    pub fn finish(&self, job: u64, action: Action) {
-        let mut state = self.lock();
-        state.in_flight.remove(&job);
-        state.closed.insert((job, action));
+    /// Starts a task for `job_id` if it has none (a restart rebuilds the tasks of unsettled jobs).
+    pub fn track(&mut self, job_id: u64) {
+        self.reap();
+        if self.jobs.contains_key(&job_id) {
+            return;
+        }
+        let (facts, receiver) = mpsc::unbounded_channel();
+        let context = self.context.clone();
+        let cancel = self.cancel.child_token();
+        self.tasks
+            .spawn(job::run(context, job_id, receiver, cancel));
+        self.jobs.insert(
+            job_id,
+            Tracked {
+                facts,
+                deadlines: None,
+            },
+        );
     }
 
-    /// `job` is committed and waits for the reveal phase.
-    pub fn await_reveal(&self, job: u64) {
-        self.lock().awaiting_reveal.insert(job);
+    /// Delivers `fact` to the task of `job_id`, starting the task first if needed.
+    pub fn deliver(&mut self, job_id: u64, fact: JobFact) {
+        self.track(job_id);
+        let Some(tracked) = self.jobs.get_mut(&job_id) else {
+            return;
+        };
+        if let JobFact::Pending { work, .. } = &fact {
+            tracked.deadlines = Some((work.commit_deadline, work.reveal_deadline));
+        }
+        if let Err(mpsc::error::SendError(fact)) = tracked.facts.send(fact) {
+            // The task ended (it recorded a settlement) between `reap` and now: a new task
+            // decides from the record again.
+            self.jobs.remove(&job_id);
+            self.deliver(job_id, fact);
+        }
     }
 
-    /// Whether a commit or reveal event for `job` may change what the node must do.
-    pub fn is_awaiting_reveal(&self, job: u64) -> bool {
-        self.lock().awaiting_reveal.contains(&job)
+    /// Whether `job_id` has a live task.
+    pub fn contains(&self, job_id: u64) -> bool {
+        self.jobs
+            .get(&job_id)
+            .is_some_and(|tracked| !tracked.facts.is_closed())
     }
 
-    /// Forgets finished jobs: keeps only the closed and awaiting entries of `pending` jobs.
-    pub fn retain_pending(&self, pending: &HashSet<u64>) {
-        let mut state = self.lock();
-        state.closed.retain(|(job, _)| pending.contains(job));
-        state.awaiting_reveal.retain(|job| pending.contains(job));
+    /// Ids of the jobs with a live task.
+    pub fn job_ids(&mut self) -> Vec<u64> {
+        self.reap();
+        self.jobs.keys().copied().collect()
     }
 
-    /// Asks discovery to read `PendingWork` now (a commit just landed: if it was the last one,
-    /// the reveal phase is open). Requests made before discovery looks are merged into one.
-    pub fn request_rescan(&self) {
-        self.rescan.notify_one();
+    /// Whether a tracked job's commit or reveal deadline ends inside `(after, up_to]`: then the
+    /// escrow's view of it changed without an event (the next phase opened, or a window closed).
+    pub fn deadline_passed(&self, after: u64, up_to: u64) -> bool {
+        self.jobs
+            .values()
+            .filter_map(|tracked| tracked.deadlines)
+            .any(|(commit, reveal)| {
+                [commit, reveal]
+                    .iter()
+                    .any(|deadline| (after..up_to).contains(deadline))
+            })
     }
 
-    /// Resolves when a rescan was requested.
-    pub async fn rescan_requested(&self) {
-        self.rescan.notified().await;
+    /// Number of jobs with a live task.
+    pub fn len(&self) -> usize {
+        self.jobs.len()
     }
 
-    /// Number of jobs with a task running.
-    pub fn in_flight(&self) -> usize {
-        self.lock().in_flight.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_job_starts_once_until_finished() {
-        let tracker = JobTracker::default();
-        assert!(tracker.try_start(1, Action::Commit));
-        assert!(!tracker.try_start(1, Action::Commit));
-        assert!(!tracker.try_start(1, Action::Reveal));
-        assert_eq!(tracker.in_flight(), 1);
-        tracker.finish(1, Action::Commit);
-        assert_eq!(tracker.in_flight(), 0);
-        assert!(tracker.try_start(1, Action::Reveal));
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
     }
 
-    #[test]
-    fn finished_actions_are_not_restarted_while_pending() {
-        let tracker = JobTracker::default();
-        assert!(tracker.try_start(2, Action::Commit));
-        tracker.finish(2, Action::Commit);
-        assert!(!tracker.try_start(2, Action::Commit));
-        assert!(tracker.try_start(2, Action::Reveal));
-        tracker.finish(2, Action::Reveal);
-        tracker.retain_pending(&HashSet::new());
-        assert!(tracker.try_start(2, Action::Commit));
+    /// Stops every task and waits for them.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        while self.tasks.join_next().await.is_some() {}
     }
 
-    #[test]
-    fn awaiting_reveal_is_tracked_and_pruned() {
-        let tracker = JobTracker::default();
-        tracker.await_reveal(3);
-        assert!(tracker.is_awaiting_reveal(3));
-        tracker.retain_pending(&HashSet::from([3]));
-        assert!(tracker.is_awaiting_reveal(3));
-        assert!(tracker.try_start(3, Action::Reveal));
-        assert!(!tracker.is_awaiting_reveal(3));
-        tracker.await_reveal(4);
-        tracker.retain_pending(&HashSet::new());
-        assert!(!tracker.is_awaiting_reveal(4));
-    }
-
-    #[tokio::test]
-    async fn rescan_requests_are_kept_until_awaited() {
-        let tracker = JobTracker::default();
-        tracker.request_rescan();
-        tracker.request_rescan();
-        tracker.rescan_requested().await;
-    }
-
-    #[test]
-    fn only_commit_and_reveal_need_work() {
-        assert_eq!(Action::for_work(WorkAction::Commit), Some(Action::Commit));
-        assert_eq!(Action::for_work(WorkAction::Reveal), Some(Action::Reveal));
-        assert_eq!(Action::for_work(WorkAction::AwaitRevealPhase), None);
-        assert_eq!(Action::for_work(WorkAction::Missed), None);
-        assert_eq!(Action::Commit.name(), "commit");
-        assert_eq!(Action::Reveal.name(), "reveal");
+    /// Drops the entries of tasks that ended, and collects their results.
+    fn reap(&mut self) {
+        self.jobs.retain(|_, tracked| !tracked.facts.is_closed());
+        while let Some(joined) = self.tasks.try_join_next() {
+            if let Err(error) = joined {
+                tracing::error!(%error, "a job task panicked");
+            }
+        }
     }
 }

@@ -12,17 +12,17 @@ use redb::{
 };
 
 use super::record::{
-    Assignment, Execution, Failure, FailureKind, JobRecord, JobStage, Settlement,
-    SettlementOutcome, Totals, TxRef,
+    Assignment, Execution, Failure, JobRecord, JobStage, Settlement, SettlementOutcome, Totals,
+    TxRef,
 };
 use super::StoreError;
 
 /// Version of the table layout and record encoding.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// job id -> JSON `JobRecord`.
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
-/// Ids of jobs not yet settled, so a restart scans only live work.
+/// Ids of jobs not yet settled: the jobs whose tasks a restart rebuilds.
 const ACTIVE: TableDefinition<u64, ()> = TableDefinition::new("active_jobs");
 /// Singletons: schema version, block cursor, totals.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -122,25 +122,6 @@ impl JobStore {
         Ok(created)
     }
 
-    /// Atomically records the assignments found in block `height` and advances the block cursor
-    /// to it: after a crash either both happened or neither did. Returns the ids that were new.
-    pub fn apply_block(
-        &self,
-        height: u64,
-        assignments: &[Assignment],
-    ) -> Result<Vec<u64>, StoreError> {
-        let txn = self.begin_write()?;
-        let mut created = Vec::new();
-        for assignment in assignments {
-            if self.insert_assignment(&txn, assignment)? {
-                created.push(assignment.job_id);
-            }
-        }
-        self.write_cursor(&txn, height)?;
-        self.commit(txn)?;
-        Ok(created)
-    }
-
     /// The last block whose events were fully processed, if any.
     pub fn cursor(&self) -> Result<Option<u64>, StoreError> {
         let txn = self
@@ -212,21 +193,6 @@ impl JobStore {
         Ok(records)
     }
 
-    /// Failed jobs whose retry height has come.
-    pub fn retries_due(&self, height: u64) -> Result<Vec<JobRecord>, StoreError> {
-        Ok(self
-            .active_jobs()?
-            .into_iter()
-            .filter(|record| {
-                record
-                    .failure
-                    .as_ref()
-                    .and_then(|failure| failure.next_retry_height)
-                    .is_some_and(|retry_at| retry_at <= height)
-            })
-            .collect())
-    }
-
     /// Persists the job's output and salt. Must happen (and does fsync) before the commit is
     /// sent. An execution is never replaced: once recorded, a commit made with its salt may be on
     /// chain, so [`StoreError::ExecutionAlreadyRecorded`] tells the caller to reuse it.
@@ -277,26 +243,13 @@ impl JobStore {
         })
     }
 
-    /// Records a failure. With `next_retry_height` the job is retried from that height; without
-    /// it the node has given up (the job stays active until its settlement is seen).
-    pub fn mark_failed(
-        &self,
-        job_id: u64,
-        kind: FailureKind,
-        reason: impl Into<String>,
-        next_retry_height: Option<u64>,
-    ) -> Result<JobRecord, StoreError> {
-        let reason = reason.into();
+    /// Records a failure (the job stays active until its settlement is recorded).
+    pub fn mark_failed(&self, job_id: u64, failure: Failure) -> Result<JobRecord, StoreError> {
         self.update_with(job_id, |record| {
             if record.is_settled() {
                 return Err(invalid(record, JobStage::Failed));
             }
-            record.failures = record.failures.saturating_add(1);
-            record.failure = Some(Failure {
-                kind,
-                reason,
-                next_retry_height,
-            });
+            record.failure = Some(failure);
             Ok(())
         })
     }

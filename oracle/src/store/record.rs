@@ -17,8 +17,9 @@ pub struct Assignment {
     pub model_hash: [u8; 32],
     #[serde(with = "hex")]
     pub input_hash: [u8; 32],
-    /// Height of the block that assigned the job.
-    pub assigned_height: u64,
+    /// Latest block height when this node first saw the assignment (the job was assigned at or
+    /// before it).
+    pub discovered_height: u64,
     /// Last height at which a commit is accepted.
     pub commit_deadline: u64,
 }
@@ -96,23 +97,57 @@ pub enum SettlementOutcome {
     Cancelled,
 }
 
-/// Where a failure happened; drives the `failed_*` metrics and what a retry has to redo.
+impl SettlementOutcome {
+    /// Short stable name, for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Agreed => "agreed",
+            Self::Dissent => "dissent",
+            Self::Refunded => "refunded",
+            Self::Missed => "missed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Where a failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
+    /// The model or input could not be fetched or did not match its hash or limits.
     Fetch,
+    /// The model does not parse or validate.
     Model,
+    /// The executor refused the input or failed.
     Exec,
-    Tx,
+    /// The saved output and salt are missing or do not match the commitment on chain.
+    Commitment,
+    /// The job database failed.
+    Database,
+    /// Signing or sending a transaction failed.
+    Transaction,
+    /// The chain's window for the next step closed before the node acted.
+    WindowMissed,
 }
 
 /// The last failure of a job that has not progressed since.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub kind: FailureKind,
+    /// Stable short name (a metrics label, e.g. `hash_mismatch`).
     pub reason: String,
-    /// Height from which to retry; `None` means the node gave up on this job.
-    pub next_retry_height: Option<u64>,
+    /// What went wrong, in words.
+    pub message: String,
+    /// Whether the same step may succeed later (the node tries again on the next chain fact);
+    /// otherwise the node has given up on the job and only waits for its settlement.
+    pub transient: bool,
+}
+
+impl Failure {
+    /// Whether the node has given up on the job.
+    pub fn is_final(&self) -> bool {
+        !self.transient
+    }
 }
 
 /// Everything persisted about one job. Progress fields only ever go from `None` to `Some`.
@@ -125,8 +160,6 @@ pub struct JobRecord {
     pub settlement: Option<Settlement>,
     /// Set while the job is failed; cleared when it progresses.
     pub failure: Option<Failure>,
-    /// Failures over the job's life (the retry count).
-    pub failures: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,12 +180,7 @@ pub enum JobStatus {
         outcome: SettlementOutcome,
         earnings: u128,
     },
-    Failed {
-        kind: FailureKind,
-        reason: String,
-        retries: u32,
-        next_retry_height: Option<u64>,
-    },
+    Failed(Failure),
 }
 
 /// The name of a status, for errors and logs.
@@ -189,7 +217,6 @@ impl JobRecord {
             reveal: None,
             settlement: None,
             failure: None,
-            failures: 0,
         }
     }
 
@@ -205,12 +232,7 @@ impl JobRecord {
             };
         }
         if let Some(failure) = &self.failure {
-            return JobStatus::Failed {
-                kind: failure.kind,
-                reason: failure.reason.clone(),
-                retries: self.failures,
-                next_retry_height: failure.next_retry_height,
-            };
+            return JobStatus::Failed(failure.clone());
         }
         match (&self.execution, &self.commit, &self.reveal) {
             (_, _, Some(_)) => JobStatus::Revealed,
@@ -227,7 +249,7 @@ impl JobRecord {
             JobStatus::Committed => JobStage::Committed,
             JobStatus::Revealed => JobStage::Revealed,
             JobStatus::Settled { .. } => JobStage::Settled,
-            JobStatus::Failed { .. } => JobStage::Failed,
+            JobStatus::Failed(_) => JobStage::Failed,
         }
     }
 

@@ -6,6 +6,12 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Coin, Decimal, HexBinary, Uint128};
 
+/// Largest `limit` a paginated query accepts (`Jobs`, `Models`, `PendingWork`); larger values
+/// are lowered to it. A client pages until the escrow returns an empty page.
+pub const MAX_QUERY_LIMIT: u32 = 30;
+/// `limit` used when a paginated query gives none.
+pub const DEFAULT_QUERY_LIMIT: u32 = 10;
+
 /// Event types the escrow emits. wasmd prefixes them with `wasm-` on chain, so the oracle filters
 /// on e.g. `wasm-sibyl_assign`.
 pub mod events {

@@ -15,7 +15,7 @@ const TILED_SIZES: [u32; 3] = [256, 512, 1024];
 const NAIVE_SIZES: [u32; 1] = [256];
 
 fn gemm(c: &mut Criterion) {
-    let executor = match VulkanExecutor::open() {
+    let executor = match VulkanExecutor::open(sibyl_infer::vulkan::Devices::Any) {
         Ok(executor) => executor,
         Err(why) => {
             eprintln!("no Vulkan device, skipping the GEMM benchmarks: {why}");

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let executor = match VulkanExecutor::open() {
+    let executor = match VulkanExecutor::open(sibyl_infer::vulkan::Devices::Any) {
         Ok(executor) => executor,
         Err(why) => {
             eprintln!("no Vulkan device: {why}");

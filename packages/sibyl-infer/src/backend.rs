@@ -5,11 +5,13 @@ use core::fmt;
 /// The executor an engine is asked to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Backend {
-    /// Vulkan when a usable device exists, otherwise the CPU reference executor (the engine then
-    /// carries a [`crate::Engine::fallback_notice`] saying why).
+    /// A Vulkan GPU when a usable one exists, otherwise the CPU reference executor (the engine
+    /// then carries a [`crate::Engine::fallback_notice`] saying why). A CPU implementation of
+    /// Vulkan (lavapipe) is never chosen: the CPU reference executor outruns it.
     #[default]
     Auto,
-    /// Vulkan only: fails when no usable device exists.
+    /// Vulkan only, on the best usable device, CPU implementations included: fails when none
+    /// exists.
     Vulkan,
     /// The CPU reference executor.
     Cpu,

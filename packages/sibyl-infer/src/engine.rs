@@ -7,7 +7,7 @@ use sibyl_model::{reference, ExecError, Model, Tensor};
 
 use crate::backend::{Backend, BackendKind};
 use crate::error::{EngineError, VulkanUnavailable};
-use crate::vulkan::VulkanExecutor;
+use crate::vulkan::{Devices, VulkanExecutor};
 
 /// Runs models on one executor. `Engine` is `Send + Sync`: share it (for example in an `Arc`)
 /// between tasks; Vulkan runs are serialised on the device's one queue.
@@ -46,8 +46,10 @@ pub struct Timings {
 }
 
 impl Engine {
-    /// An engine on `backend`. With [`Backend::Auto`] a missing Vulkan loader or device is not an
-    /// error: the engine runs on the CPU and [`Engine::fallback_notice`] says why.
+    /// An engine on `backend`. With [`Backend::Auto`] a missing Vulkan loader or GPU is not an
+    /// error: the engine runs on the CPU and [`Engine::fallback_notice`] says why. Auto never picks
+    /// a CPU implementation of Vulkan (lavapipe): the CPU reference executor is faster; ask for
+    /// [`Backend::Vulkan`] to run on one.
     pub fn new(backend: Backend) -> Result<Engine, EngineError> {
         Engine::with_vulkan(backend, VulkanExecutor::open)
     }
@@ -55,22 +57,24 @@ impl Engine {
     /// Like [`Engine::new`], loading the Vulkan loader library from `loader_path` instead of the
     /// system's default (`libvulkan.so.1`).
     pub fn with_vulkan_loader(backend: Backend, loader_path: &Path) -> Result<Engine, EngineError> {
-        Engine::with_vulkan(backend, || VulkanExecutor::open_with_loader(loader_path))
+        Engine::with_vulkan(backend, |devices| {
+            VulkanExecutor::open_with_loader(loader_path, devices)
+        })
     }
 
     fn with_vulkan(
         backend: Backend,
-        open_vulkan: impl FnOnce() -> Result<VulkanExecutor, VulkanUnavailable>,
+        open_vulkan: impl FnOnce(Devices) -> Result<VulkanExecutor, VulkanUnavailable>,
     ) -> Result<Engine, EngineError> {
         let (executor, fallback_notice) = match backend {
             Backend::Cpu => (Executor::Cpu, None),
-            Backend::Vulkan => (Executor::Vulkan(open_vulkan()?), None),
-            Backend::Auto => match open_vulkan() {
+            Backend::Vulkan => (Executor::Vulkan(open_vulkan(Devices::Any)?), None),
+            Backend::Auto => match open_vulkan(Devices::Gpus) {
                 Ok(vulkan) => (Executor::Vulkan(vulkan), None),
                 Err(why) => (
                     Executor::Cpu,
                     Some(format!(
-                        "Vulkan is not available, running on the CPU reference executor: {why}"
+                        "no Vulkan GPU, running on the CPU reference executor: {why}"
                     )),
                 ),
             },
@@ -155,7 +159,8 @@ mod tests {
 
     #[test]
     fn auto_falls_back_to_cpu_with_a_notice() {
-        let engine = Engine::with_vulkan(Backend::Auto, || {
+        let engine = Engine::with_vulkan(Backend::Auto, |devices| {
+            assert_eq!(devices, Devices::Gpus, "auto never picks a CPU Vulkan");
             Err(VulkanUnavailable::NoSuitableDevice("none".into()))
         })
         .unwrap();
@@ -168,7 +173,12 @@ mod tests {
 
     #[test]
     fn vulkan_backend_reports_why_vulkan_is_missing() {
-        let error = Engine::with_vulkan(Backend::Vulkan, || {
+        let error = Engine::with_vulkan(Backend::Vulkan, |devices| {
+            assert_eq!(
+                devices,
+                Devices::Any,
+                "asked for Vulkan: any device will do"
+            );
             Err(VulkanUnavailable::NoLoader("not found".into()))
         })
         .err()
@@ -181,7 +191,7 @@ mod tests {
 
     #[test]
     fn cpu_backend_never_opens_vulkan() {
-        let engine = Engine::with_vulkan(Backend::Cpu, || unreachable!("not opened")).unwrap();
+        let engine = Engine::with_vulkan(Backend::Cpu, |_| unreachable!("not opened")).unwrap();
         assert_eq!(engine.backend_kind(), BackendKind::Cpu);
         assert_eq!(engine.fallback_notice(), None);
     }

@@ -41,16 +41,28 @@ pub struct VulkanContext {
     description: String,
 }
 
+/// Which Vulkan devices may run the kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Devices {
+    /// Any conformant device, CPU implementations such as lavapipe included (the tests use it).
+    Any,
+    /// GPUs only: a CPU implementation of Vulkan is slower than the CPU reference executor.
+    Gpus,
+}
+
 impl VulkanContext {
-    /// Opens the preferred device through the system's Vulkan loader.
-    pub fn open() -> Result<VulkanContext, VulkanUnavailable> {
+    /// Opens the preferred device among `devices` through the system's Vulkan loader.
+    pub fn open(devices: Devices) -> Result<VulkanContext, VulkanUnavailable> {
         let library =
             VulkanLibrary::new().map_err(|error| VulkanUnavailable::NoLoader(error.to_string()))?;
-        VulkanContext::with_library(library)
+        VulkanContext::with_library(library, devices)
     }
 
-    /// Opens the preferred device through the Vulkan loader library at `loader_path`.
-    pub fn open_with_loader(loader_path: &Path) -> Result<VulkanContext, VulkanUnavailable> {
+    /// Opens the preferred device among `devices` through the Vulkan loader at `loader_path`.
+    pub fn open_with_loader(
+        loader_path: &Path,
+        devices: Devices,
+    ) -> Result<VulkanContext, VulkanUnavailable> {
         let no_loader = |error: &dyn std::fmt::Display| {
             VulkanUnavailable::NoLoader(format!("{}: {error}", loader_path.display()))
         };
@@ -59,17 +71,23 @@ impl VulkanContext {
         let loader =
             unsafe { DynamicLibraryLoader::new(loader_path) }.map_err(|error| no_loader(&error))?;
         let library = VulkanLibrary::with_loader(loader).map_err(|error| no_loader(&error))?;
-        VulkanContext::with_library(library)
+        VulkanContext::with_library(library, devices)
     }
 
-    fn with_library(library: Arc<VulkanLibrary>) -> Result<VulkanContext, VulkanUnavailable> {
+    fn with_library(
+        library: Arc<VulkanLibrary>,
+        devices: Devices,
+    ) -> Result<VulkanContext, VulkanUnavailable> {
         let instance = Instance::new(library, InstanceCreateInfo::default())
             .map_err(|error| VulkanUnavailable::Instance(error.to_string()))?;
         let physical_devices: Vec<Arc<PhysicalDevice>> = instance
             .enumerate_physical_devices()
             .map_err(|error| VulkanUnavailable::Instance(error.to_string()))?
             .collect();
-        let candidates: Vec<Candidate> = physical_devices.iter().map(Candidate::new).collect();
+        let candidates: Vec<Candidate> = physical_devices
+            .iter()
+            .map(|physical| Candidate::new(physical, devices))
+            .collect();
         let chosen = choose_device(&candidates)
             .ok_or_else(|| VulkanUnavailable::NoSuitableDevice(list_devices(&candidates)))?;
         let physical = Arc::clone(&physical_devices[chosen]);
@@ -187,7 +205,7 @@ pub(crate) struct Candidate {
 }
 
 impl Candidate {
-    fn new(physical: &Arc<PhysicalDevice>) -> Candidate {
+    fn new(physical: &Arc<PhysicalDevice>, devices: Devices) -> Candidate {
         let properties = physical.properties();
         let api_version = physical.api_version();
         let compute_queue_family = physical
@@ -195,15 +213,22 @@ impl Candidate {
             .iter()
             .position(|family| family.queue_flags.intersects(QueueFlags::COMPUTE))
             .and_then(|index| u32::try_from(index).ok());
-        let unusable = if api_version < MIN_API_VERSION {
-            Some(format!("Vulkan {api_version} is below {MIN_API_VERSION}"))
-        } else if !physical.supported_features().contains(&REQUIRED_FEATURES) {
-            Some("lacks shaderInt8, storageBuffer8BitAccess or shaderInt64".to_owned())
-        } else if compute_queue_family.is_none() {
-            Some("has no compute queue".to_owned())
-        } else {
-            None
-        };
+        let unusable =
+            if devices == Devices::Gpus && properties.device_type == PhysicalDeviceType::Cpu {
+                Some(
+                    "is a CPU implementation of Vulkan, slower than the CPU reference executor \
+                 (ask for the vulkan backend to use it)"
+                        .to_owned(),
+                )
+            } else if api_version < MIN_API_VERSION {
+                Some(format!("Vulkan {api_version} is below {MIN_API_VERSION}"))
+            } else if !physical.supported_features().contains(&REQUIRED_FEATURES) {
+                Some("lacks shaderInt8, storageBuffer8BitAccess or shaderInt64".to_owned())
+            } else if compute_queue_family.is_none() {
+                Some("has no compute queue".to_owned())
+            } else {
+                None
+            };
         let driver = properties
             .driver_name
             .clone()

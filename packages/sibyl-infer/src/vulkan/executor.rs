@@ -10,7 +10,7 @@ use sibyl_model::{Model, Tensor};
 
 use crate::engine::Timings;
 use crate::error::{EngineError, VulkanUnavailable};
-use crate::vulkan::context::VulkanContext;
+use crate::vulkan::context::{Devices, VulkanContext};
 use crate::vulkan::prepared::PreparedModel;
 use crate::vulkan::shaders::Pipelines;
 
@@ -25,14 +25,17 @@ pub struct VulkanExecutor {
 }
 
 impl VulkanExecutor {
-    /// Opens the preferred device through the system's Vulkan loader.
-    pub fn open() -> Result<VulkanExecutor, VulkanUnavailable> {
-        VulkanExecutor::new(VulkanContext::open()?)
+    /// Opens the preferred device among `devices` through the system's Vulkan loader.
+    pub fn open(devices: Devices) -> Result<VulkanExecutor, VulkanUnavailable> {
+        VulkanExecutor::new(VulkanContext::open(devices)?)
     }
 
-    /// Opens the preferred device through the Vulkan loader at `loader_path`.
-    pub fn open_with_loader(loader_path: &Path) -> Result<VulkanExecutor, VulkanUnavailable> {
-        VulkanExecutor::new(VulkanContext::open_with_loader(loader_path)?)
+    /// Opens the preferred device among `devices` through the Vulkan loader at `loader_path`.
+    pub fn open_with_loader(
+        loader_path: &Path,
+        devices: Devices,
+    ) -> Result<VulkanExecutor, VulkanUnavailable> {
+        VulkanExecutor::new(VulkanContext::open_with_loader(loader_path, devices)?)
     }
 
     /// Creates every pipeline on `context`'s device.

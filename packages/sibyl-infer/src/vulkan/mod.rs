@@ -13,7 +13,7 @@ mod prepared;
 mod requantize_probe;
 mod shaders;
 
-pub use context::VulkanContext;
+pub use context::{Devices, VulkanContext};
 pub use executor::VulkanExecutor;
 pub use gemm_benchmark::GemmBenchmark;
 pub use kernels::GemmKernel;

@@ -57,7 +57,7 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
         .start_node_with(0, config, sibyl_oracle::node::DatabaseMode::CreateIfMissing)
         .await;
     let image = network.digits.samples()[0].image.clone();
-    let dir = sibyl_oracle::demo::models_dir(&network.data_dir());
+    let dir = sibyl_devnet::demo::models_dir(&network.data_dir());
 
     // 1. The file behind the URI is not the registered model.
     let impostor = dir.join("impostor.sibyl");
@@ -97,8 +97,10 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
     wait_for_failure(&network, &node, "too_large").await;
 
     let exported = node.metrics().registry().encode().expect("metrics encode");
-    assert!(exported.contains(r#"outcome="failed_fetch""#), "{exported}");
-    assert!(exported.contains(r#"outcome="failed_model""#), "{exported}");
+    for reason in ["hash_mismatch", "invalid_model", "too_large"] {
+        let series = format!("sibyl_job_failures_total{{reason=\"{reason}\"}} 1");
+        assert!(exported.contains(&series), "{series} in\n{exported}");
+    }
 
     // The node is still running: a good job settles with the right answer.
     let good = network.submit(&image, 1, 1).await;

@@ -14,7 +14,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::contracts::ContractCode;
 use super::EmbeddedChainConfig;
-use crate::chain::{ChainError, ChainEvent, TxOutcome};
+use sibyl_oracle::chain::{ChainError, ChainEvent, TxOutcome};
 
 /// Chain time at genesis (any fixed instant works; a fixed one keeps runs reproducible).
 const GENESIS_TIME_SECONDS: u64 = 1_767_225_600;

@@ -25,8 +25,8 @@ pub use client::EmbeddedClient;
 pub use contracts::ContractCode;
 pub use driver::ChainStats;
 
-use super::ChainError;
 use driver::Request;
+use sibyl_oracle::chain::ChainError;
 
 /// Settings of the embedded chain.
 #[derive(Clone, Debug)]
@@ -199,7 +199,7 @@ mod tests {
     use cw_multi_test::{Contract, ContractWrapper};
 
     use super::*;
-    use crate::chain::{execute, query, ChainClient};
+    use sibyl_oracle::chain::{execute, query, ChainClient};
 
     /// A contract that emits `wasm-ping { n }` on execute, fails on `n == 0`, and echoes queries.
     fn ping() -> Box<dyn Contract<Empty>> {

@@ -4,7 +4,7 @@ use cosmwasm_std::Coin;
 
 use super::driver::Request;
 use super::EmbeddedChain;
-use crate::chain::{ChainClient, ChainError, ChainEvent, TxOutcome};
+use sibyl_oracle::chain::{ChainClient, ChainError, ChainEvent, TxOutcome};
 
 /// The embedded chain as seen by one account.
 #[derive(Clone)]

@@ -10,12 +10,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::deploy::{coin, Deployment};
 use super::faulty::FaultyExecutor;
-use crate::chain::embedded::{EmbeddedChain, EmbeddedClient};
-use crate::chain::execute;
-use crate::config::NodeConfig;
-use crate::keys::OperatorKeys;
-use crate::node::executor::Executor;
-use crate::node::{self, DatabaseMode, NodeParts, RunningNode};
+use crate::chain::{EmbeddedChain, EmbeddedClient};
+use sibyl_oracle::chain::execute;
+use sibyl_oracle::config::NodeConfig;
+use sibyl_oracle::keys::OperatorKeys;
+use sibyl_oracle::node::executor::Executor;
+use sibyl_oracle::node::{self, DatabaseMode, NodeParts, RunningNode};
 
 /// The bech32 prefix of the embedded chain's addresses (MockApi's).
 pub const ADDRESS_PREFIX: &str = "cosmwasm";
@@ -26,23 +26,70 @@ pub const DELEGATION: u128 = 5_000_000;
 /// Commission of each operator.
 pub const COMMISSION_PERCENT: u64 = 10;
 
+/// How an operator of the demo behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Runs a node with the real executor.
+    Honest,
+    /// Runs a node whose answers are wrong: slashed for a wrong result.
+    Faulty,
+    /// Registered and bonded, but runs no node: slashed for missed jobs.
+    Silent,
+}
+
+impl Role {
+    /// The role's name in the summary ("" for honest operators).
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Honest => "",
+            Role::Faulty => " (faulty)",
+            Role::Silent => " (silent)",
+        }
+    }
+}
+
+/// How many operators of each dishonest kind: the last `silent` operators are silent, the
+/// `faulty` before them faulty, the rest honest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    pub faulty: u32,
+    pub silent: u32,
+}
+
+impl Faults {
+    fn role(self, index: u32, count: u32) -> Role {
+        let silent_from = count.saturating_sub(self.silent);
+        let faulty_from = silent_from.saturating_sub(self.faulty);
+        if index >= silent_from {
+            Role::Silent
+        } else if index >= faulty_from {
+            Role::Faulty
+        } else {
+            Role::Honest
+        }
+    }
+}
+
 /// One registered operator.
 pub struct Operator {
     pub index: u32,
     pub moniker: String,
     pub address: String,
     pub delegator: String,
-    pub faulty: bool,
+    pub role: Role,
     pub keys: Arc<OperatorKeys>,
 }
 
-/// Creates, funds and registers `count` operators (the last `faulty` of them dishonest), each with
-/// one delegator.
+/// Stake an operator starts with: its self-bond and its delegator's stake.
+pub const INITIAL_STAKE: u128 = SELF_BOND + DELEGATION;
+
+/// Creates, funds and registers `count` operators with the roles `faults` gives, each with one
+/// delegator.
 pub async fn register(
     chain: &EmbeddedChain,
     deployment: &Deployment,
     count: u32,
-    faulty: u32,
+    faults: Faults,
 ) -> anyhow::Result<Vec<Operator>> {
     let mut operators = Vec::new();
     for index in 0..count {
@@ -80,7 +127,7 @@ pub async fn register(
             moniker,
             address,
             delegator,
-            faulty: index >= count.saturating_sub(faulty),
+            role: faults.role(index, count),
             keys: Arc::new(keys),
         });
     }
@@ -102,6 +149,7 @@ pub fn node_config(data_dir: &Path, operator: &Operator, deployment: &Deployment
 }
 
 /// Starts the node of `operator` on `chain`, sharing `executor` (wrapped if the operator is faulty).
+/// Silent operators run no node: do not call this for them.
 pub async fn start_node(
     chain: &EmbeddedChain,
     config: NodeConfig,
@@ -109,7 +157,7 @@ pub async fn start_node(
     executor: Arc<dyn Executor>,
     cancel: CancellationToken,
 ) -> anyhow::Result<RunningNode> {
-    let executor: Arc<dyn Executor> = if operator.faulty {
+    let executor: Arc<dyn Executor> = if operator.role == Role::Faulty {
         let skew = u8::try_from(operator.index % 250)
             .unwrap_or(0)
             .saturating_add(1);
@@ -131,4 +179,29 @@ pub async fn start_node(
     .await
     .with_context(|| format!("cannot start the node of {}", operator.moniker))?;
     Ok(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silent_operators_come_last_and_faulty_ones_before_them() {
+        let faults = Faults {
+            faulty: 1,
+            silent: 2,
+        };
+        let roles: Vec<Role> = (0..5).map(|index| faults.role(index, 5)).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Honest,
+                Role::Honest,
+                Role::Faulty,
+                Role::Silent,
+                Role::Silent
+            ]
+        );
+        assert_eq!(Faults::default().role(4, 5), Role::Honest);
+    }
 }

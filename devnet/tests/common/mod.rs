@@ -9,14 +9,14 @@ use std::time::Duration;
 
 use cosmwasm_std::{Binary, HexBinary};
 use sibyl_api::escrow::{ExecuteMsg, JobInput, JobResponse, JobStatus, PriceResponse, QueryMsg};
+use sibyl_devnet::chain::{EmbeddedChain, EmbeddedChainConfig};
+use sibyl_devnet::demo::deploy::{self, coin, Accounts, Deployment};
+use sibyl_devnet::demo::operators::{self, Faults, Operator, Role};
+use sibyl_devnet::demo::Digits;
 use sibyl_infer::{Backend, Engine};
 use sibyl_model::{Limits, Model};
-use sibyl_oracle::chain::embedded::{EmbeddedChain, EmbeddedChainConfig};
 use sibyl_oracle::chain::{execute, query, ChainClient};
 use sibyl_oracle::config::NodeConfig;
-use sibyl_oracle::demo::deploy::{self, coin, Accounts, Deployment};
-use sibyl_oracle::demo::operators::{self, Operator};
-use sibyl_oracle::demo::Digits;
 use sibyl_oracle::node::executor::{EngineExecutor, Executor};
 use sibyl_oracle::node::{DatabaseMode, RunningNode};
 use tempfile::TempDir;
@@ -40,11 +40,23 @@ impl Network {
     /// A chain with `operators` registered operators (the last `faulty` of them dishonest) and
     /// the digits model registered.
     pub async fn start(operators: u32, faulty: u32) -> Network {
+        Network::start_with(
+            operators,
+            Faults { faulty, silent: 0 },
+            deploy::window_blocks(BLOCK_TIME),
+        )
+        .await
+    }
+
+    /// A chain with `operators` registered operators in the roles `faults` gives, commit and
+    /// reveal windows of `window_blocks` blocks, and the digits model registered.
+    pub async fn start_with(operators: u32, faults: Faults, window_blocks: u64) -> Network {
         let digits = Digits::load().expect("bundled digits");
         let model = Model::parse(digits.model_bytes(), &Limits::default()).expect("digits model");
         let dir = tempfile::tempdir().expect("temp dir");
         let uri = digits.publish_model(dir.path()).expect("publish model");
-        let engine = Engine::new(Backend::Auto).expect("engine");
+        let engine =
+            Engine::new(Backend::Vulkan).expect("a Vulkan device (lavapipe without a GPU)");
         let executor: Arc<dyn Executor> = Arc::new(EngineExecutor::new(engine, Limits::default()));
         let chain = EmbeddedChain::start(EmbeddedChainConfig {
             block_time: BLOCK_TIME,
@@ -52,13 +64,13 @@ impl Network {
         })
         .expect("chain");
         let accounts = Accounts::new();
-        let deployment = deploy::deploy(&chain, &accounts, 5, deploy::window_blocks(BLOCK_TIME))
+        let deployment = deploy::deploy(&chain, &accounts, 5, window_blocks)
             .await
             .expect("deploy");
         deploy::register_model(&chain, &accounts, &deployment, &model, uri)
             .await
             .expect("register model");
-        let operators = operators::register(&chain, &deployment, operators, faulty)
+        let operators = operators::register(&chain, &deployment, operators, faults)
             .await
             .expect("operators");
         Network {
@@ -88,9 +100,21 @@ impl Network {
         config: NodeConfig,
         mode: DatabaseMode,
     ) -> RunningNode {
+        let client = self.chain.client(&self.operators[operator].address);
+        self.start_node_on(operator, config, mode, client).await
+    }
+
+    /// Starts operator `operator`'s node with `config`, talking to the chain through `client`.
+    pub async fn start_node_on<C: ChainClient>(
+        &self,
+        operator: usize,
+        config: NodeConfig,
+        mode: DatabaseMode,
+        client: C,
+    ) -> RunningNode {
         let op = &self.operators[operator];
-        let executor = if op.faulty {
-            Arc::new(sibyl_oracle::demo::faulty::FaultyExecutor::new(
+        let executor = if op.role == Role::Faulty {
+            Arc::new(sibyl_devnet::demo::faulty::FaultyExecutor::new(
                 self.executor.clone(),
                 1,
             )) as Arc<dyn Executor>
@@ -100,7 +124,7 @@ impl Network {
         sibyl_oracle::node::start(
             config,
             sibyl_oracle::node::NodeParts {
-                client: self.chain.client(&op.address),
+                client,
                 keys: op.keys.clone(),
                 executor,
             },
@@ -220,6 +244,25 @@ impl Network {
         let windows = 2 * self.deployment.window_blocks;
         self.wait_for_job(job_id, 2 * windows, |job| job.job.status != JobStatus::Open)
             .await
+    }
+
+    /// Waits until the job's reveal deadline has passed, then calls `Settle` (as anyone may).
+    pub async fn settle_after_deadline(&self, job_id: u64) -> JobResponse {
+        let deadline = self.job(job_id).await.job.reveal_deadline;
+        let client = self.chain.client(&self.accounts.admin);
+        client
+            .wait_for_block_after(deadline)
+            .await
+            .expect("block after the reveal deadline");
+        execute(
+            &client,
+            &self.deployment.escrow,
+            &ExecuteMsg::Settle { job_id },
+            vec![],
+        )
+        .await
+        .expect("settle");
+        self.job(job_id).await
     }
 
     /// Waits until `blocks` more blocks are finished.

@@ -1,7 +1,8 @@
 //! `sibyl-oracle demo`: the whole protocol in one process.
 //!
 //! An embedded chain runs the real staking and escrow contracts; several operators register and
-//! get delegations; one node per operator (some optionally faulty) shares one inference engine; a
+//! get delegations; one node per operator (some optionally faulty, some silent: those run no node)
+//! shares one inference engine; a
 //! consumer submits digit images from the held-out set; a live table shows each job settle, and a
 //! summary reports accuracy, throughput, latency, payouts, slashing and whether the contracts'
 //! balances reconcile.
@@ -23,22 +24,25 @@ use sibyl_infer::Engine;
 use sibyl_model::{Limits, Model};
 use tokio_util::sync::CancellationToken;
 
-use crate::chain::embedded::{EmbeddedChain, EmbeddedChainConfig};
-use crate::config::BackendChoice;
-use crate::node::executor::{EngineExecutor, Executor};
-use crate::node::tasks::cancel_on_shutdown_signal;
+use crate::chain::{EmbeddedChain, EmbeddedChainConfig};
 pub use dataset::{models_dir, Digits, KnownAnswer, Sample, DIGITS_MODEL_PATH};
 pub use report::{DemoSummary, OperatorReport, Reconciliation};
+use sibyl_oracle::config::BackendChoice;
+use sibyl_oracle::node::executor::{EngineExecutor, Executor};
+use sibyl_oracle::node::tasks::cancel_on_shutdown_signal;
 
 /// What the demo runs.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
     pub operators: u32,
     pub faulty: u32,
+    pub silent: u32,
     pub jobs: u32,
     pub redundancy: u32,
     pub quorum: u32,
     pub block_time: Duration,
+    /// Commit and reveal windows in blocks; `None`: 30 s of blocks each.
+    pub window_blocks: Option<u64>,
     pub max_open_jobs: u32,
     pub backend: BackendChoice,
     /// `None`: a temporary directory, removed at the end.
@@ -53,10 +57,12 @@ impl Default for DemoOptions {
         DemoOptions {
             operators: 5,
             faulty: 1,
+            silent: 0,
             jobs: 50,
             redundancy: 3,
             quorum: 2,
             block_time: Duration::from_millis(200),
+            window_blocks: None,
             max_open_jobs: 256,
             backend: BackendChoice::Auto,
             data_dir: None,
@@ -83,15 +89,19 @@ impl DemoOptions {
                 self.redundancy
             );
         }
-        if self.faulty >= self.operators {
+        if self.faulty.saturating_add(self.silent) >= self.operators {
             bail!(
-                "at least one operator must be honest (faulty {} of {})",
+                "at least one operator must be honest (faulty {} and silent {} of {})",
                 self.faulty,
+                self.silent,
                 self.operators
             );
         }
         if self.jobs == 0 || self.max_open_jobs == 0 {
             bail!("--jobs and --max-open-jobs must be at least 1");
+        }
+        if self.window_blocks == Some(0) {
+            bail!("--window-blocks must be at least 1");
         }
         if self.block_time.is_zero() {
             bail!("--block-time-ms must be at least 1");
@@ -156,7 +166,9 @@ async fn run_on_chain(
     device: &str,
 ) -> anyhow::Result<DemoSummary> {
     let accounts = deploy::Accounts::new();
-    let window = deploy::window_blocks(options.block_time);
+    let window = options
+        .window_blocks
+        .unwrap_or_else(|| deploy::window_blocks(options.block_time));
     let deployment = deploy::deploy(chain, &accounts, options.redundancy.max(3), window)
         .await
         .context("cannot deploy the contracts")?;
@@ -173,23 +185,30 @@ async fn run_on_chain(
     )
     .await
     .context("cannot deploy the example consumer")?;
-    let operators =
-        operators::register(chain, &deployment, options.operators, options.faulty).await?;
+    let faults = operators::Faults {
+        faulty: options.faulty,
+        silent: options.silent,
+    };
+    let operators = operators::register(chain, &deployment, options.operators, faults).await?;
     println!(
-        "chain {} at height {}: staking {}, escrow {}; {} operators ({} faulty), {} delegators",
+        "chain {} at height {}: staking {}, escrow {}; {} operators ({} faulty, {} silent), {} delegators",
         chain.chain_id(),
         chain.latest_height(),
         deployment.staking,
         deployment.escrow,
         operators.len(),
         options.faulty,
+        options.silent,
         operators.len()
     );
 
     let shutdown = CancellationToken::new();
     let signals = tokio::spawn(cancel_on_shutdown_signal(shutdown.clone()));
     let mut nodes = Vec::new();
-    for operator in &operators {
+    for operator in operators
+        .iter()
+        .filter(|op| op.role != operators::Role::Silent)
+    {
         let mut config = operators::node_config(data_dir, operator, &deployment);
         if let Some(first) = options.metrics_port {
             let port = u16::try_from(operator.index)

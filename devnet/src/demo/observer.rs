@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sibyl_api::escrow::events;
 
-use crate::chain::ChainEvent;
+use sibyl_oracle::chain::ChainEvent;
 
 /// What the chain says about one job so far.
 #[derive(Clone, Debug, Default)]

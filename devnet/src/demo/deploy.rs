@@ -5,8 +5,8 @@ use cosmwasm_std::{Coin, Decimal, HexBinary, Uint128};
 use sibyl_api::escrow::{self, SeedSource};
 use sibyl_api::staking;
 
-use crate::chain::embedded::{contracts, EmbeddedChain};
-use crate::chain::{execute, ChainError};
+use crate::chain::{contracts, EmbeddedChain};
+use sibyl_oracle::chain::{execute, ChainError};
 
 /// The bonded and fee denom of the demo chain.
 pub const DENOM: &str = "usibyl";

@@ -8,9 +8,10 @@ use std::time::Duration;
 use common::Network;
 use sibyl_api::escrow::{JobStatus, OperatorOutcome};
 use sibyl_api::staking::{self, OperatorResponse, OperatorStatus};
+use sibyl_devnet::demo::operators::Role;
+use sibyl_devnet::demo::{self, DemoOptions};
 use sibyl_oracle::chain::query;
 use sibyl_oracle::config::BackendChoice;
-use sibyl_oracle::demo::{self, DemoOptions};
 use sibyl_oracle::store::SettlementOutcome;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -122,5 +123,32 @@ async fn the_demo_settles_every_job_and_reconciles() {
     assert!(summary
         .operators
         .iter()
-        .any(|op| op.faulty && op.status == OperatorStatus::Jailed));
+        .any(|op| op.role == Role::Faulty && op.status == OperatorStatus::Jailed));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_demo_slashes_a_silent_operator_for_its_missed_jobs() {
+    let summary = demo::run(DemoOptions {
+        operators: 4,
+        faulty: 0,
+        silent: 1,
+        jobs: 6,
+        block_time: Duration::from_millis(25),
+        window_blocks: Some(40),
+        backend: BackendChoice::Cpu,
+        print_table: false,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("demo runs");
+    assert_eq!(summary.completed, 6, "{summary}");
+    assert!(summary.reconciled(), "{summary}");
+    for op in &summary.operators {
+        if op.role == Role::Silent {
+            assert!(op.slashes > 0 && op.slashed > 0, "{summary}");
+            assert_eq!(op.status, OperatorStatus::Jailed, "{summary}");
+        } else {
+            assert_eq!((op.slashes, op.slashed), (0, 0), "{summary}");
+        }
+    }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sibyl_model::Tensor;
 
-use crate::node::executor::{Execution, ExecutionError, Executor};
+use sibyl_oracle::node::executor::{Execution, ExecutionError, Executor};
 
 /// Returns a wrong but well-formed output: the output tensor's last element shifted by `skew`
 /// (each faulty operator gets its own skew, so faulty operators never agree with each other).
@@ -40,6 +40,7 @@ impl Executor for FaultyExecutor {
         Ok(Execution {
             output: tensor.canonical_bytes(),
             output_hash: tensor.hash(),
+            engine_time: honest.engine_time,
         })
     }
 

@@ -8,18 +8,18 @@ use sibyl_api::escrow::{self, JobStatus, JobsFilter, JobsResponse, TreasuryRespo
 use sibyl_api::staking::{self, OperatorResponse, OperatorStatus, PendingRewardsResponse};
 
 use super::deploy::{Accounts, Deployment, DENOM};
-use super::operators::Operator;
+use super::operators::{Operator, Role, INITIAL_STAKE};
 use super::workload::WorkloadOutcome;
-use crate::chain::embedded::{ChainStats, EmbeddedChain};
-use crate::chain::query;
-use crate::node::telemetry::NodeMetrics;
+use crate::chain::{ChainStats, EmbeddedChain};
+use sibyl_oracle::chain::query;
+use sibyl_oracle::node::telemetry::NodeMetrics;
 
 /// One operator's result.
 #[derive(Clone, Debug)]
 pub struct OperatorReport {
     pub moniker: String,
     pub address: String,
-    pub faulty: bool,
+    pub role: Role,
     pub status: OperatorStatus,
     pub self_bond: u128,
     pub total_stake: u128,
@@ -29,6 +29,8 @@ pub struct OperatorReport {
     pub delegator_rewards: u128,
     /// Jobs the operator was slashed for.
     pub slashes: u32,
+    /// Stake slashed from its pool (self-bond and delegations), in base denom units.
+    pub slashed: u128,
 }
 
 /// Whether each contract's bank balance equals what it owes.
@@ -76,9 +78,9 @@ pub struct DemoSummary {
     pub memory_kib: Option<(u64, u64)>,
     /// The chain thread's counters (transactions, time executing contracts).
     pub chain: ChainStats,
-    /// Inferences run by every node together, and their total time.
+    /// Inferences run by every node together, and the engine's busy time over them.
     pub executions: u64,
-    pub execution_time: std::time::Duration,
+    pub engine_busy: std::time::Duration,
     pub block_time: std::time::Duration,
 }
 
@@ -92,6 +94,15 @@ impl DemoSummary {
     pub fn jobs_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
             f64::from(self.completed + self.failed) / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Settled jobs per block: bound by the block time and the open-job limit, not the machine.
+    pub fn jobs_per_block(&self) -> f64 {
+        if self.blocks > 0 {
+            f64::from(self.completed + self.failed) / self.blocks as f64
         } else {
             0.0
         }
@@ -169,13 +180,15 @@ pub async fn summarize(
         reports.push(OperatorReport {
             moniker: operator.moniker.clone(),
             address: operator.address.clone(),
-            faulty: operator.faulty,
+            role: operator.role,
             status: info.status,
             self_bond: info.self_bond.u128(),
             total_stake: info.total_stake.u128(),
             operator_rewards: own.rewards.u128().saturating_add(own.commission.u128()),
             delegator_rewards: delegated.rewards.u128(),
             slashes: slashes.get(&operator.address).copied().unwrap_or_default(),
+            // Nobody undelegates in the demo: what the pool lost was slashed.
+            slashed: INITIAL_STAKE.saturating_sub(info.total_stake.u128()),
         });
     }
 
@@ -195,7 +208,7 @@ pub async fn summarize(
         memory_kib: process_memory_kib(),
         chain: chain.stats().await?,
         executions: node_metrics.iter().map(|m| m.execution_totals().0).sum(),
-        execution_time: node_metrics.iter().map(|m| m.execution_totals().1).sum(),
+        engine_busy: node_metrics.iter().map(|m| m.execution_totals().1).sum(),
         block_time: outcome.block_time,
     })
 }
@@ -324,10 +337,12 @@ impl fmt::Display for DemoSummary {
         )?;
         writeln!(
             f,
-            "throughput:  {:.1} jobs/s settled ({:.2} s wall, {} blocks)",
+            "throughput:  {:.2} jobs settled per block, {:.1} jobs/s ({:.2} s wall, {} blocks of {} ms)",
+            self.jobs_per_block(),
             self.jobs_per_second(),
             self.seconds,
-            self.blocks
+            self.blocks,
+            self.block_time.as_millis()
         )?;
         if let (Some(min), Some(max)) = (self.latencies.iter().min(), self.latencies.iter().max()) {
             let mean = self.latencies.iter().sum::<u64>() as f64 / self.latencies.len() as f64;
@@ -347,39 +362,42 @@ impl fmt::Display for DemoSummary {
         }
         writeln!(
             f,
-            "time:        inference {:.3} s over {} runs ({:.3} ms each); contracts {:.3} s over {} txs ({:.3} ms each), queries {:.3} s over {}; blocks of {} ms",
-            self.execution_time.as_secs_f64(),
+            "time:        inference engine busy {:.3} s for {} inferences ({:.3} ms each); contracts {:.3} s over {} txs ({:.3} ms each), queries {:.3} s over {}",
+            self.engine_busy.as_secs_f64(),
             self.executions,
-            per_item_ms(self.execution_time, self.executions),
+            per_item_ms(self.engine_busy, self.executions),
             self.chain.execute_time.as_secs_f64(),
             self.chain.transactions,
             per_item_ms(self.chain.execute_time, self.chain.transactions),
             self.chain.query_time.as_secs_f64(),
             self.chain.queries,
-            self.block_time.as_millis()
         )?;
         writeln!(f, "operators:")?;
         writeln!(
             f,
-            "  {:<12} {:<18} {:>12} {:>12} {:>12} {:>12} {:>7}",
-            "operator", "status", "self-bond", "stake", "op rewards", "del rewards", "slashed"
+            "  {:<12} {:<18} {:>12} {:>12} {:>12} {:>12} {:>7} {:>14}",
+            "operator",
+            "status",
+            "self-bond",
+            "stake",
+            "op rewards",
+            "del rewards",
+            "slashes",
+            format!("slashed ({DENOM})")
         )?;
         for op in &self.operators {
-            let status = format!(
-                "{:?}{}",
-                op.status,
-                if op.faulty { " (faulty)" } else { "" }
-            );
+            let status = format!("{:?}{}", op.status, op.role.label());
             writeln!(
                 f,
-                "  {:<12} {:<18} {:>12} {:>12} {:>12} {:>12} {:>7}",
+                "  {:<12} {:<18} {:>12} {:>12} {:>12} {:>12} {:>7} {:>14}",
                 op.moniker,
                 status,
                 op.self_bond,
                 op.total_stake,
                 op.operator_rewards,
                 op.delegator_rewards,
-                op.slashes
+                op.slashes,
+                op.slashed
             )?;
         }
         let r = &self.reconciliation;

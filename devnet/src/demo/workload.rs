@@ -15,8 +15,8 @@ use super::deploy::{coin, Accounts, Deployment};
 use super::observer::{JobRow, Observer};
 use super::operators::Operator;
 use super::DemoOptions;
-use crate::chain::embedded::{EmbeddedChain, EmbeddedClient};
-use crate::chain::{execute, query, ChainClient};
+use crate::chain::{EmbeddedChain, EmbeddedClient};
+use sibyl_oracle::chain::{execute, query, ChainClient};
 
 /// One submitted job as the consumer knows it.
 #[derive(Clone, Debug)]

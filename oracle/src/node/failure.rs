@@ -1,0 +1,175 @@
+//! Why a job step failed: one enum for the whole lifecycle. Each cause knows its metric label,
+//! whether trying the same step again can help, and what the job's task does next.
+
+use crate::chain::ChainError;
+use crate::fetch::FetchError;
+use crate::store::{FailureKind, StoreError};
+
+use super::executor::ExecutionError;
+
+/// A failed step of one job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobFailure {
+    #[error("the escrow sent a malformed {field}: {reason}")]
+    MalformedWork { field: &'static str, reason: String },
+    #[error("cannot fetch the model: {0}")]
+    Model(FetchError),
+    #[error("cannot fetch the input: {0}")]
+    Input(FetchError),
+    #[error(transparent)]
+    Execution(#[from] ExecutionError),
+    #[error("the execution task stopped: {0}")]
+    ExecutionAborted(String),
+    #[error("job database: {0}")]
+    Database(#[from] StoreError),
+    #[error("the commitment on chain differs from the one built from the saved output and salt")]
+    CommitmentMismatch,
+    #[error("cannot sign the attestation: {0}")]
+    Signing(String),
+    #[error("{action} transaction: {error}")]
+    Transaction {
+        action: &'static str,
+        error: ChainError,
+    },
+    #[error("the {action} window closed at height {deadline} before this node acted")]
+    WindowMissed { action: &'static str, deadline: u64 },
+}
+
+/// What the job's task does after a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// Try the same step again after a backoff (network, chain unavailable).
+    Retry,
+    /// Nothing this node can do will serve the job: record why and wait for its settlement.
+    GiveUp,
+}
+
+impl JobFailure {
+    /// Short stable name: the `reason` label of `sibyl_job_failures_total`, and the reason kept in
+    /// the job's record (docs/oracle-pipeline.md lists them).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::MalformedWork { .. } => "malformed_work",
+            Self::Model(e) | Self::Input(e) => fetch_label(e),
+            Self::Execution(ExecutionError::InvalidModel(_)) => "invalid_model",
+            Self::Execution(ExecutionError::Failed(_)) | Self::ExecutionAborted(_) => "execution",
+            Self::Database(StoreError::MissingExecution { .. }) | Self::CommitmentMismatch => {
+                "lost_commitment"
+            }
+            Self::Database(_) => "database",
+            Self::Signing(_) => "signing",
+            Self::Transaction { error, .. } if error.is_transient() => "tx_unavailable",
+            Self::Transaction { .. } => "tx_rejected",
+            Self::WindowMissed { .. } => "window_missed",
+        }
+    }
+
+    /// True when the same step may succeed later without any change to the job.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Model(e) | Self::Input(e) => {
+                matches!(e, FetchError::Timeout { .. } | FetchError::Http { .. })
+            }
+            Self::Transaction { error, .. } => error.is_transient(),
+            _ => false,
+        }
+    }
+
+    pub fn next_step(&self) -> NextStep {
+        if self.is_transient() {
+            NextStep::Retry
+        } else {
+            NextStep::GiveUp
+        }
+    }
+
+    /// Where the failure happened, for the job's record.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::MalformedWork { .. } | Self::Model(_) | Self::Input(_) => FailureKind::Fetch,
+            Self::Execution(ExecutionError::InvalidModel(_)) => FailureKind::Model,
+            Self::Execution(_) | Self::ExecutionAborted(_) => FailureKind::Exec,
+            Self::Database(StoreError::MissingExecution { .. }) | Self::CommitmentMismatch => {
+                FailureKind::Commitment
+            }
+            Self::Database(_) => FailureKind::Database,
+            Self::Signing(_) | Self::Transaction { .. } => FailureKind::Transaction,
+            Self::WindowMissed { .. } => FailureKind::WindowMissed,
+        }
+    }
+}
+
+fn fetch_label(error: &FetchError) -> &'static str {
+    match error {
+        FetchError::HashMismatch { .. } => "hash_mismatch",
+        FetchError::TooLarge { .. } => "too_large",
+        FetchError::Timeout { .. } | FetchError::Http { .. } => "fetch_unavailable",
+        _ => "fetch",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn network_trouble_is_retried_and_wrong_jobs_are_given_up() {
+        let timeout = JobFailure::Input(FetchError::Timeout {
+            uri: "https://x".into(),
+            after: Duration::from_secs(1),
+        });
+        assert_eq!(timeout.next_step(), NextStep::Retry);
+        assert_eq!(timeout.label(), "fetch_unavailable");
+        assert_eq!(timeout.kind(), FailureKind::Fetch);
+        let mismatch = JobFailure::Model(FetchError::HashMismatch {
+            expected: "a".into(),
+            actual: "b".into(),
+        });
+        assert_eq!(mismatch.next_step(), NextStep::GiveUp);
+        assert_eq!(mismatch.label(), "hash_mismatch");
+        let too_large = JobFailure::Input(FetchError::TooLarge { limit: 1 });
+        assert_eq!(too_large.label(), "too_large");
+        assert_eq!(too_large.next_step(), NextStep::GiveUp);
+    }
+
+    #[test]
+    fn transactions_are_retried_only_while_the_chain_is_unavailable() {
+        let tx = |error| JobFailure::Transaction {
+            action: "commit",
+            error,
+        };
+        let unavailable = tx(ChainError::Unavailable("down".into()));
+        assert_eq!(unavailable.label(), "tx_unavailable");
+        assert_eq!(unavailable.next_step(), NextStep::Retry);
+        assert_eq!(unavailable.kind(), FailureKind::Transaction);
+        let rejected = tx(ChainError::TxRejected("closed".into()));
+        assert_eq!(rejected.label(), "tx_rejected");
+        assert_eq!(rejected.next_step(), NextStep::GiveUp);
+    }
+
+    #[test]
+    fn database_and_commitment_failures_have_their_own_kinds() {
+        let lost = JobFailure::Database(StoreError::MissingExecution { job_id: 3 });
+        assert_eq!(lost.label(), "lost_commitment");
+        assert_eq!(lost.kind(), FailureKind::Commitment);
+        assert_eq!(
+            JobFailure::CommitmentMismatch.kind(),
+            FailureKind::Commitment
+        );
+        let database = JobFailure::Database(StoreError::UnknownJob { job_id: 3 });
+        assert_eq!(database.label(), "database");
+        assert_eq!(database.kind(), FailureKind::Database);
+        let invalid = JobFailure::Execution(ExecutionError::InvalidModel("bad".into()));
+        assert_eq!(invalid.label(), "invalid_model");
+        assert_eq!(invalid.kind(), FailureKind::Model);
+        let missed = JobFailure::WindowMissed {
+            action: "commit",
+            deadline: 9,
+        };
+        assert_eq!(missed.label(), "window_missed");
+        assert_eq!(missed.kind(), FailureKind::WindowMissed);
+        assert_eq!(missed.next_step(), NextStep::GiveUp);
+    }
+}
