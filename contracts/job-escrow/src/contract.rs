@@ -5,13 +5,13 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{
     to_json_binary, Binary, Coin, Deps, DepsMut, Env, HexBinary, MessageInfo, Reply, Response,
 };
-use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, PriceResponse, QueryMsg};
+use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, MigrateMsg, PriceResponse, QueryMsg};
 
 use crate::commit_reveal::{self, RevealRequest};
 use crate::config;
 use crate::error::ContractError;
 use crate::models::{self, NewModel};
-use crate::pricing::job_price;
+use crate::pricing::{decline_fee, job_price};
 use crate::query;
 use crate::reply;
 use crate::settlement;
@@ -84,6 +84,9 @@ pub fn execute(
         ExecuteMsg::Commit { job_id, commitment } => {
             commit_reveal::commit(deps, env, info, job_id, commitment)
         }
+        ExecuteMsg::Decline { job_id, reason } => {
+            commit_reveal::decline(deps, env, info, job_id, reason)
+        }
         ExecuteMsg::Reveal {
             job_id,
             operator,
@@ -106,6 +109,11 @@ pub fn execute(
         ExecuteMsg::WithdrawTreasury {} => config::withdraw_treasury(deps),
         ExecuteMsg::UpdateConfig(update) => config::update_config(deps, env, info, update),
     }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    config::migrate(deps, env, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -186,5 +194,6 @@ fn price(
         protocol_fee: price.protocol_fee,
         per_operator: price.per_operator,
         remainder: price.remainder,
+        decline_fee: decline_fee(price.per_operator, config.decline_fee_bps),
     })
 }

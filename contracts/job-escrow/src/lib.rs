@@ -9,6 +9,7 @@ pub mod commit_reveal;
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod lifecycle;
 pub mod models;
 pub mod pricing;
 pub mod query;
