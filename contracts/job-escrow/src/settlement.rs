@@ -14,8 +14,9 @@
 //!   tell which of them is wrong.
 //! - **Cancelled**: decliners get the `decline_fee`; nobody is penalised.
 //!
-//! Whenever at least one operator is paid, the protocol fee and the rounding remainder go to the
-//! treasury; the consumer gets back everything nobody earned (the refund). A job where nobody
+//! Whenever at least one operator is paid, and on every cancellation (so that submitting, looking
+//! at the assignment and cancelling is not free), the protocol fee and the rounding remainder go to
+//! the treasury; the consumer gets back everything nobody earned (the refund). A failed job nobody
 //! answered refunds the whole price.
 //!
 //! Payments, slashes and the consumer callback are sub-messages that may fail without undoing the
@@ -280,7 +281,7 @@ fn close(
             messages.push(slash(config, &job, job_id, operator, reason, fraction)?);
         }
     }
-    if anyone_paid {
+    if anyone_paid || status == JobStatus::Cancelled {
         let owed = price.protocol_fee.checked_add(price.remainder)?;
         earned = earned.checked_add(owed)?;
         TREASURY_OWED.update(deps.storage, |total| -> Result<_, ContractError> {

@@ -1,8 +1,10 @@
 //! `SubmitJob`: validate, take exact payment, draw operators, open the job.
 
 use cosmwasm_std::{
-    to_json_binary, Binary, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Uint128,
+    to_json_binary, Binary, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, QueryRequest,
+    Response, Uint128, WasmQuery,
 };
+use serde::de::IgnoredAny;
 use sibyl_api::attestation::input_hash;
 use sibyl_api::escrow::{
     events, Config, DType, JobInput, JobStatus, SubmitJobResponse, TensorSpec,
@@ -64,9 +66,14 @@ pub fn submit_job(
     }
     // Only the submitter is ever called back, and only a contract can be.
     let callback = if request.callback {
+        // The answer's fields are not needed, only whether there is one: decoding it as
+        // `IgnoredAny` keeps `ContractInfoResponse`'s JSON decoder out of the wasm.
+        let contract_info = WasmQuery::ContractInfo {
+            contract_addr: info.sender.to_string(),
+        };
         if deps
             .querier
-            .query_wasm_contract_info(info.sender.as_str())
+            .query::<IgnoredAny>(&QueryRequest::Wasm(contract_info))
             .is_err()
         {
             return Err(ContractError::CallbackNeedsContract {

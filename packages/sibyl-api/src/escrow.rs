@@ -255,7 +255,8 @@ pub enum ExecuteMsg {
     /// Calling it on a job that is already settled does nothing.
     Settle { job_id: u64 },
     /// Consumer only, before any commit and while the commit window is open. Refunds the price
-    /// less the decline fees of operators who already declined.
+    /// less the protocol fee and remainder (a cancellation is not free) and the decline fees of
+    /// operators who already declined.
     Cancel { job_id: u64 },
     /// Anyone: sends the accrued protocol fees to the treasury.
     WithdrawTreasury {},
@@ -278,7 +279,8 @@ pub enum JobStatus {
     Completed,
     /// No quorum by the reveal deadline; revealers and decliners were paid, the rest refunded.
     Failed,
-    /// Cancelled by the consumer before any commit; refunded less decline fees.
+    /// Cancelled by the consumer before any commit; refunded less the protocol fee and decline
+    /// fees.
     Cancelled,
 }
 

@@ -241,6 +241,35 @@ fn decline_errors() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// #2 Assignment grinding (only the cancellation fee; the assignment is still known at submission)
+
+/// Submit, look at the assignment, cancel, repeat until the assignment suits the submitter.
+/// Before 0.2.0 every retry was refunded in full; now each costs the protocol fee and remainder.
+#[test]
+fn attack_assignment_grinding_by_cancelling_costs_the_protocol_fee_per_retry() {
+    let mut suite = Suite::new(5);
+    let user = suite.user.clone();
+    let (_, fee, remainder, _) = split(&suite, 3);
+    let retry_cost = fee + remainder;
+    assert_eq!(retry_cost, 150);
+    let wanted = suite.operators[0].addr.clone();
+    let mut retries = 0u128;
+    loop {
+        let user_before = suite.balance(&user);
+        let job_id = suite.submit(3, 2, None);
+        if suite.assigned(job_id)[0] == wanted || retries == 20 {
+            break;
+        }
+        suite
+            .execute(&user, &ExecuteMsg::Cancel { job_id })
+            .unwrap();
+        retries += 1;
+        assert_eq!(suite.balance(&user), user_before - retry_cost);
+    }
+    assert_eq!(suite.treasury_pending(), retries * retry_cost);
+}
+
+// ---------------------------------------------------------------------------------------------
 // #3 Inputs of the wrong size
 
 /// Before 0.2.0 an inline input of any length up to the inline limit was accepted, so a

@@ -195,7 +195,10 @@ fn run_round(suite: &mut Suite, ledger: &mut Ledger, plans: &[JobPlan]) {
             }
             .unwrap();
             ledger.record(&response);
-            ledger.user_spent -= suite.price(plan.redundancy);
+            // A cancellation keeps the protocol fee and the remainder.
+            let price = suite.price(plan.redundancy);
+            let fee = price * u128::from(PROTOCOL_FEE_BPS) / 10_000;
+            ledger.user_spent -= price - fee - (price - fee) % u128::from(plan.redundancy);
             continue;
         }
         let assigned = suite.assigned(*job_id);

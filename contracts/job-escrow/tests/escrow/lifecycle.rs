@@ -306,7 +306,7 @@ fn attack_colluder_reveals_garbage_to_get_the_honest_output_for_free() {
 }
 
 #[test]
-fn cancel_before_any_commit_refunds_in_full() {
+fn cancel_before_any_commit_refunds_all_but_the_protocol_fee() {
     let mut suite = Suite::new(3);
     let user = suite.user.clone();
     let user_before = suite.balance(&user);
@@ -319,8 +319,10 @@ fn cancel_before_any_commit_refunds_in_full() {
         event_attr(&response, "wasm-sibyl_settle", "status").as_deref(),
         Some("cancelled")
     );
-    assert_eq!(suite.balance(&user), user_before);
-    assert_eq!(suite.balance(&suite.escrow.clone()), 0);
+    let (_, fee, remainder) = split(&suite, 3);
+    assert_eq!(suite.balance(&user), user_before - fee - remainder);
+    assert_eq!(suite.balance(&suite.escrow.clone()), fee + remainder);
+    assert_eq!(suite.treasury_pending(), fee + remainder);
     let job = suite.job(job_id);
     assert_eq!(job.job.status, JobStatus::Cancelled);
     assert!(job
