@@ -19,5 +19,6 @@ pub mod settlement;
 pub mod staking;
 pub mod state;
 pub mod submit;
+pub mod wire;
 
 pub use crate::error::ContractError;
