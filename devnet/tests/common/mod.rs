@@ -192,7 +192,7 @@ impl Network {
                 input,
                 redundancy: Some(redundancy),
                 quorum: Some(quorum),
-                callback: None,
+                callback: false,
             },
             vec![price.total],
         )

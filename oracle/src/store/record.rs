@@ -95,6 +95,10 @@ pub enum SettlementOutcome {
     Missed,
     /// The consumer cancelled the job before any commit.
     Cancelled,
+    /// No quorum, but this operator revealed: paid its share, not slashed.
+    PaidWithoutQuorum,
+    /// This operator declined a job that then failed or was cancelled: paid the decline fee.
+    Declined,
 }
 
 impl SettlementOutcome {
@@ -106,6 +110,8 @@ impl SettlementOutcome {
             Self::Refunded => "refunded",
             Self::Missed => "missed",
             Self::Cancelled => "cancelled",
+            Self::PaidWithoutQuorum => "paid_without_quorum",
+            Self::Declined => "declined",
         }
     }
 }

@@ -529,6 +529,7 @@ fn a_rotated_out_attestation_key_signs_nothing() {
             suite.staking.clone(),
             &sibyl_api::staking::ExecuteMsg::RotateAttestationKey {
                 attestation_pubkey: pubkey(&new_key),
+                key_signature: key_signature(&suite.app, &suite.staking, &operator, &new_key),
             },
             &[],
         )

@@ -113,6 +113,21 @@ pub fn pubkey(key: &SigningKey) -> Binary {
     Binary::from(key.verifying_key().to_encoded_point(true).as_bytes())
 }
 
+/// Seconds before new stake earns fees (the staking contract's JIT-delegation guard); short, so
+/// that the suite's stake earns from its first job after one block.
+pub const REWARD_WARMUP: u64 = 1;
+
+/// The attestation key's proof of possession for `operator` in `staking`.
+pub fn key_signature(app: &App, staking: &Addr, operator: &Addr, key: &SigningKey) -> Binary {
+    let digest = sibyl_api::attestation::key_possession_digest(
+        &app.block_info().chain_id,
+        staking.as_str(),
+        operator.as_str(),
+        &pubkey(key),
+    );
+    Suite::sign(key, &digest)
+}
+
 impl Suite {
     pub fn new(operators: usize) -> Self {
         Self::with_stakes(&vec![STAKE; operators])
@@ -154,6 +169,7 @@ impl Suite {
                     max_commission_change: Decimal::percent(5),
                     commission_change_period: 86_400,
                     max_unbonding_entries: 7,
+                    reward_warmup: REWARD_WARMUP,
                 },
                 &[],
                 "sibyl-staking",
@@ -171,6 +187,7 @@ impl Suite {
                     moniker: format!("operator {index}"),
                     commission: Decimal::percent(10),
                     attestation_pubkey: pubkey(&key),
+                    key_signature: key_signature(&app, &staking, &addr, &key),
                 },
                 &coins(*stake, DENOM),
             )

@@ -85,10 +85,10 @@ impl JobContext {
         let Some(outcome) = settlement_outcome(job.job.status, assignment.outcome) else {
             return Ok(false);
         };
-        let earned = if outcome == SettlementOutcome::Agreed {
-            per_operator_fee(job)
-        } else {
-            0
+        // A decliner's fee depends on the escrow's config; it is counted when withdrawn.
+        let earned = match outcome {
+            SettlementOutcome::Agreed | SettlementOutcome::PaidWithoutQuorum => per_operator_fee(job),
+            _ => 0,
         };
         let recorded = self
             .records
@@ -189,15 +189,16 @@ impl JobContext {
                 .map_err(JobFailure::Input)?;
                 data.to_vec()
             }
-            JobInput::Remote { hash, uri } => {
+            JobInput::Remote { hash, uri, size } => {
                 if hash.as_slice() != input_hash {
                     return Err(JobFailure::MalformedWork {
                         field: "input",
                         reason: "the remote input's hash differs from the job's input hash".into(),
                     });
                 }
+                // The escrow checked the declared size against the model: never read more.
                 self.content
-                    .input(&input_hash, uri, self.limits.max_input_bytes)
+                    .input(&input_hash, uri, (*size).min(self.limits.max_input_bytes))
                     .await
                     .map_err(JobFailure::Input)?
             }
@@ -337,6 +338,8 @@ fn settlement_outcome(status: JobStatus, outcome: OperatorOutcome) -> Option<Set
         (_, OperatorOutcome::Paid) => Some(SettlementOutcome::Agreed),
         (_, OperatorOutcome::SlashedWrongResult) => Some(SettlementOutcome::Dissent),
         (_, OperatorOutcome::SlashedMissed) => Some(SettlementOutcome::Missed),
+        (_, OperatorOutcome::PaidNoQuorum) => Some(SettlementOutcome::PaidWithoutQuorum),
+        (_, OperatorOutcome::DeclinePaid) => Some(SettlementOutcome::Declined),
         (_, OperatorOutcome::Unpaid) => Some(SettlementOutcome::Refunded),
     }
 }
