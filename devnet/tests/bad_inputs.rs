@@ -9,7 +9,6 @@ use cosmwasm_std::{Binary, HexBinary};
 use sha2::{Digest, Sha256};
 use sibyl_api::escrow::{self, ExecuteMsg, JobInput, JobStatus};
 use sibyl_oracle::chain::execute;
-use sibyl_oracle::node::RunningNode;
 
 /// Registers `hash` as a model served from `file` (with the digits model's specs).
 async fn register(network: &Network, hash: [u8; 32], file: &std::path::Path) {
@@ -38,16 +37,6 @@ async fn register(network: &Network, hash: [u8; 32], file: &std::path::Path) {
     .expect("register model");
 }
 
-async fn wait_for_failure(network: &Network, node: &RunningNode, reason: &str) {
-    for _ in 0..400 {
-        if node.metrics().job_failures(reason) > 0 {
-            return;
-        }
-        network.wait_blocks(1).await;
-    }
-    panic!("the node never reported a `{reason}` failure");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
     let network = Network::start(1, 0).await;
@@ -68,7 +57,7 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
         data: Binary::from(image.clone()),
     };
     network.submit_job(claimed, inline(), 1, 1).await;
-    wait_for_failure(&network, &node, "hash_mismatch").await;
+    network.wait_for_failure(&node, "hash_mismatch").await;
 
     // 2. A file that hashes right but is no model.
     let garbage = dir.join("garbage.sibyl");
@@ -76,7 +65,7 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
     let garbage_hash: [u8; 32] = Sha256::digest(std::fs::read(&garbage).expect("read")).into();
     register(&network, garbage_hash, &garbage).await;
     network.submit_job(garbage_hash, inline(), 1, 1).await;
-    wait_for_failure(&network, &node, "invalid_model").await;
+    network.wait_for_failure(&node, "invalid_model").await;
 
     // 3. A remote input larger than its declared size (the model's input size).
     let big = dir.join("big-input.bin");
@@ -95,7 +84,7 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
             1,
         )
         .await;
-    wait_for_failure(&network, &node, "too_large").await;
+    network.wait_for_failure(&node, "too_large").await;
 
     let exported = node.metrics().registry().encode().expect("metrics encode");
     for reason in ["hash_mismatch", "invalid_model", "too_large"] {

@@ -122,18 +122,7 @@ async fn a_settlement_that_arrives_while_the_reveal_is_sent_is_recorded() {
 
     // The held reveal now reaches a settled job and is rejected; the node records the outcome.
     release.send(true).expect("release");
-    let store = slow.records().store();
-    for _ in 0..400 {
-        if store
-            .job(job_id)
-            .expect("read")
-            .is_some_and(|r| r.is_settled())
-        {
-            break;
-        }
-        network.wait_blocks(1).await;
-    }
-    let record = store.job(job_id).expect("read").expect("recorded");
+    let record = network.wait_for_settled_record(&slow, job_id).await;
     assert_eq!(
         record.settlement.map(|s| s.outcome),
         Some(SettlementOutcome::Missed)
@@ -179,27 +168,11 @@ async fn a_reveal_deadline_that_passes_during_a_restart_is_recorded_not_revealed
     let back = network
         .start_node_with(0, network.node_config(0), DatabaseMode::MustExist)
         .await;
-    for _ in 0..400 {
-        if back.metrics().job_failures("window_missed") > 0 {
-            break;
-        }
-        network.wait_blocks(1).await;
-    }
+    network.wait_for_failure(&back, "window_missed").await;
     assert_eq!(back.metrics().job_failures("window_missed"), 1);
     let job = network.settle_after_deadline(job_id).await;
     assert_eq!(outcome(&job, &me), OperatorOutcome::SlashedMissed);
-    let store = back.records().store();
-    for _ in 0..400 {
-        if store
-            .job(job_id)
-            .expect("read")
-            .is_some_and(|r| r.is_settled())
-        {
-            break;
-        }
-        network.wait_blocks(1).await;
-    }
-    let record = store.job(job_id).expect("read").expect("recorded");
+    let record = network.wait_for_settled_record(&back, job_id).await;
     assert_eq!(
         record.settlement.map(|s| s.outcome),
         Some(SettlementOutcome::Missed)

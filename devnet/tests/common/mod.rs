@@ -19,6 +19,7 @@ use sibyl_oracle::chain::{execute, query, ChainClient};
 use sibyl_oracle::config::NodeConfig;
 use sibyl_oracle::node::executor::{EngineExecutor, Executor};
 use sibyl_oracle::node::{DatabaseMode, RunningNode};
+use sibyl_oracle::store::JobRecord;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
@@ -263,6 +264,31 @@ impl Network {
         .await
         .expect("settle");
         self.job(job_id).await
+    }
+
+    /// Waits (at most 400 blocks) until `node` counted a job step failed for `reason`.
+    pub async fn wait_for_failure(&self, node: &RunningNode, reason: &str) {
+        for _ in 0..400 {
+            if node.metrics().job_failures(reason) > 0 {
+                return;
+            }
+            self.wait_blocks(1).await;
+        }
+        panic!("the node never reported a `{reason}` failure");
+    }
+
+    /// Waits (at most 400 blocks) until `node` recorded the settlement of `job_id`; returns the
+    /// record.
+    pub async fn wait_for_settled_record(&self, node: &RunningNode, job_id: u64) -> JobRecord {
+        for _ in 0..400 {
+            if let Some(record) = node.records().store().job(job_id).expect("read the record") {
+                if record.is_settled() {
+                    return record;
+                }
+            }
+            self.wait_blocks(1).await;
+        }
+        panic!("the node never recorded the settlement of job {job_id}");
     }
 
     /// Waits until `blocks` more blocks are finished.
