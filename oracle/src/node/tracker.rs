@@ -100,15 +100,6 @@ impl JobTracker {
             })
     }
 
-    /// Number of jobs with a live task.
-    pub fn len(&self) -> usize {
-        self.jobs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.jobs.is_empty()
-    }
-
     /// Stops every task and waits for them.
     pub async fn shutdown(mut self) {
         self.cancel.cancel();
