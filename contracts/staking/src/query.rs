@@ -12,7 +12,7 @@ use sibyl_api::staking::{
 use crate::active_set::{is_active, self_bond};
 use crate::error::ContractError;
 use crate::execute::load_pool;
-use crate::shares::token_value;
+use crate::shares::{self, token_value, PendingRewards};
 use crate::state::{
     Delegation, OperatorPool, ACTIVE, CONFIG, DELEGATIONS, POOLS, PROFILES, SLASHERS,
     UNBONDING_ENTRIES,
@@ -71,6 +71,7 @@ fn operator_response(
         jailed_until: pool.jailed_until,
         status,
         unclaimed_commission: pool.unclaimed_commission,
+        undistributed_rewards: shares::undistributed_rewards(&pool)?,
     })
 }
 
@@ -126,7 +127,7 @@ fn delegation_response(
         response.shares = delegation.shares;
         response.amount = token_value(pool.tokens, pool.shares, delegation.shares)?;
         response.pending_rewards =
-            warmup::pending(deps.storage, &response.operator, &pool, &delegation, now)?;
+            warmup::pending(deps.storage, &response.operator, &pool, &delegation, now)?.rewards;
         if let Some(warming) = delegation.warming.filter(|w| w.warm_at > now) {
             response.warming_shares = warming.shares;
             response.warm_at = Some(Timestamp::from_seconds(warming.warm_at));
@@ -218,7 +219,7 @@ pub fn pending(
     let delegator = deps.api.addr_validate(&delegator)?;
     let operator = deps.api.addr_validate(&operator)?;
     let pool = load_pool(deps.storage, &operator)?;
-    let rewards = match DELEGATIONS.may_load(deps.storage, (&delegator, &operator))? {
+    let pending = match DELEGATIONS.may_load(deps.storage, (&delegator, &operator))? {
         Some(delegation) => warmup::pending(
             deps.storage,
             &operator,
@@ -226,7 +227,10 @@ pub fn pending(
             &delegation,
             env.block.time.seconds(),
         )?,
-        None => Uint128::zero(),
+        None => PendingRewards {
+            rewards: Uint128::zero(),
+            forfeited: Uint128::zero(),
+        },
     };
     let commission = if delegator == operator {
         pool.unclaimed_commission
@@ -234,8 +238,9 @@ pub fn pending(
         Uint128::zero()
     };
     Ok(PendingRewardsResponse {
-        rewards,
+        rewards: pending.rewards,
         commission,
+        forfeited: pending.forfeited,
     })
 }
 

@@ -190,16 +190,39 @@ pub fn take_whole_rewards(delegation: &mut Delegation) -> Result<Uint128, Contra
     Ok(Uint128::try_from(whole)?)
 }
 
-/// Pending rewards of a delegation in whole tokens at `now`, without changing it.
+/// A delegation's rewards at `now`, in whole tokens, as accruing them would leave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingRewards {
+    /// Withdrawable by the delegator.
+    pub rewards: Uint128,
+    /// Forfeited by its warming shares: goes to the pool's carry, shared with the next income.
+    pub forfeited: Uint128,
+}
+
+/// The delegation's [`PendingRewards`] at `now`, without changing it or the pool.
 pub fn pending_rewards(
     pool: &OperatorPool,
     delegation: &Delegation,
     now: u64,
     reward_per_share_at: impl FnOnce(u64) -> Result<Option<Uint256>, ContractError>,
-) -> Result<Uint128, ContractError> {
-    let (mut pool, mut copy) = (pool.clone(), delegation.clone());
-    accrue_rewards(&mut pool, &mut copy, now, reward_per_share_at)?;
-    take_whole_rewards(&mut copy)
+) -> Result<PendingRewards, ContractError> {
+    let (mut pool_after, mut copy) = (pool.clone(), delegation.clone());
+    accrue_rewards(&mut pool_after, &mut copy, now, reward_per_share_at)?;
+    let forfeited = pool_after
+        .reward_carry
+        .checked_sub(pool.reward_carry)?
+        .checked_div(Uint256::from(REWARD_SCALE))?;
+    Ok(PendingRewards {
+        rewards: take_whole_rewards(&mut copy)?,
+        forfeited: Uint128::try_from(forfeited)?,
+    })
+}
+
+/// Whole tokens of fee income the pool holds for no delegation yet (forfeited by warming
+/// shares or left by rounding): they are shared out with the pool's next income.
+pub fn undistributed_rewards(pool: &OperatorPool) -> Result<Uint128, ContractError> {
+    let whole = pool.reward_carry.checked_div(Uint256::from(REWARD_SCALE))?;
+    Ok(Uint128::try_from(whole)?)
 }
 
 #[cfg(test)]
@@ -360,7 +383,8 @@ mod tests {
         let mut p = pool(10, 10);
         distribute_income(&mut p, u(20), Decimal::zero()).unwrap();
         let d = delegation(5, Uint256::zero());
-        assert_eq!(pending_rewards(&p, &d, 0, no_snapshot).unwrap(), u(10));
+        let pending = pending_rewards(&p, &d, 0, no_snapshot).unwrap();
+        assert_eq!((pending.rewards, pending.forfeited), (u(10), u(0)));
         assert!(d.rewards.is_zero());
     }
 
@@ -376,11 +400,14 @@ mod tests {
         });
         // Income of 10 tokens: 1 per share.
         distribute_income(&mut p, u(10), Decimal::zero()).unwrap();
+        let pending = pending_rewards(&p, &d, 50, no_snapshot).unwrap();
+        assert_eq!((pending.rewards, pending.forfeited), (u(6), u(4)));
         let mut early = d.clone();
         let mut p_early = p.clone();
         accrue_rewards(&mut p_early, &mut early, 50, no_snapshot).unwrap();
         assert_eq!(early.rewards, Uint256::from(6u128) * scale);
         assert_eq!(p_early.reward_carry, Uint256::from(4u128) * scale);
+        assert_eq!(undistributed_rewards(&p_early).unwrap(), u(4));
         assert!(early.warming.is_some());
 
         // At t = 100 the accumulator stood at 1 token per share; another 10 tokens came later.

@@ -87,14 +87,14 @@ pub fn accrue(
     })
 }
 
-/// Pending whole-token rewards of a delegation at `now`, without changing anything.
+/// `shares::pending_rewards` with the snapshots of `operator`'s pool.
 pub fn pending(
     storage: &dyn Storage,
     operator: &Addr,
     pool: &OperatorPool,
     delegation: &Delegation,
     now: u64,
-) -> Result<cosmwasm_std::Uint128, ContractError> {
+) -> Result<crate::shares::PendingRewards, ContractError> {
     crate::shares::pending_rewards(pool, delegation, now, |warm_at| {
         reward_per_share_at(storage, operator, warm_at)
     })

@@ -235,6 +235,9 @@ pub struct OperatorResponse {
     pub status: OperatorStatus,
     /// Commission accrued and not yet withdrawn.
     pub unclaimed_commission: Uint128,
+    /// Fee income the pool holds for no delegation yet (forfeited by warming shares, or left by
+    /// rounding), in whole tokens: it is shared out with the pool's next income.
+    pub undistributed_rewards: Uint128,
 }
 
 #[cw_serde]
@@ -286,6 +289,10 @@ pub struct PendingRewardsResponse {
     pub rewards: Uint128,
     /// Accrued commission (non-zero only when the delegator is the operator).
     pub commission: Uint128,
+    /// Income the delegation's warming shares have forfeited so far (see `warming_shares`): it
+    /// goes back to the pool when the delegation next changes, and is shared out with the pool's
+    /// next income.
+    pub forfeited: Uint128,
 }
 
 #[cw_serde]

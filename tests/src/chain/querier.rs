@@ -71,8 +71,12 @@ impl ChainQuerier {
             "ibc2_port": null,
         });
         let answer = SystemResult::Ok(ContractResult::Ok(Binary::new(response.to_string().into())));
-        let read = READ_COST_FLAT + READ_COST_PER_BYTE * (CONTRACT_INFO_KEY_LEN + CONTRACT_INFO_LEN);
-        (Ok(answer), GasInfo::with_externally_used(vm_gas_from_sdk_gas(read)))
+        let read =
+            READ_COST_FLAT + READ_COST_PER_BYTE * (CONTRACT_INFO_KEY_LEN + CONTRACT_INFO_LEN);
+        (
+            Ok(answer),
+            GasInfo::with_externally_used(vm_gas_from_sdk_gas(read)),
+        )
     }
 
     fn balance(&self, address: &str, denom: &str) -> BackendResult<QueryAnswer> {
