@@ -67,7 +67,7 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
     network.submit_job(garbage_hash, inline(), 1, 1).await;
     network.wait_for_failure(&node, "invalid_model").await;
 
-    // 3. A remote input larger than the node accepts.
+    // 3. A remote input larger than its declared size (the model's input size).
     let big = dir.join("big-input.bin");
     let big_bytes = vec![7u8; 4096];
     std::fs::write(&big, &big_bytes).expect("write");
@@ -78,6 +78,7 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
             JobInput::Remote {
                 hash: HexBinary::from(big_hash.to_vec()),
                 uri: format!("file://{}", big.display()),
+                size: image.len() as u64,
             },
             1,
             1,

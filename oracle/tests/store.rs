@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use sibyl_api::escrow::DeclineReason;
 use sibyl_oracle::store::{
-    Assignment, Execution, Failure, FailureKind, JobStage, JobStatus, JobStore, SettlementOutcome,
-    StoreError, TxRef, SALT_LEN,
+    Assignment, Decline, Execution, Failure, FailureKind, JobStage, JobStatus, JobStore,
+    SettlementOutcome, StoreError, TxRef, SALT_LEN,
 };
 
 fn assignment(job_id: u64) -> Assignment {
@@ -178,6 +179,7 @@ fn failure(kind: FailureKind, reason: &str, transient: bool) -> Failure {
         reason: reason.to_owned(),
         message: format!("{reason}, in words"),
         transient,
+        decline: None,
     }
 }
 
@@ -217,6 +219,58 @@ fn a_failure_is_kept_until_the_job_progresses() {
         store.mark_failed(6, rejected).unwrap_err(),
         StoreError::InvalidTransition { .. }
     ));
+}
+
+#[test]
+fn a_declined_job_stays_declined_and_is_counted_when_it_settles() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(&dir);
+    store.record_assignment(&assignment(7)).unwrap();
+    let unservable = Failure {
+        decline: Some(DeclineReason::InputHashMismatch),
+        ..failure(FailureKind::Fetch, "hash_mismatch", false)
+    };
+    store.mark_failed(7, unservable).unwrap();
+    let decline = Decline {
+        reason: DeclineReason::InputHashMismatch,
+        tx: tx(12),
+    };
+    store.mark_declined(7, decline.clone()).unwrap();
+    assert_eq!(
+        status(&store, 7),
+        JobStatus::Declined(DeclineReason::InputHashMismatch)
+    );
+    // The escrow takes a commit or a decline, never both, and one decline.
+    assert!(matches!(
+        store.mark_declined(7, decline.clone()).unwrap_err(),
+        StoreError::InvalidTransition {
+            to: JobStage::Declined,
+            ..
+        }
+    ));
+    store.record_assignment(&assignment(8)).unwrap();
+    store
+        .record_execution(8, Execution::new(vec![8], [8; SALT_LEN]))
+        .unwrap();
+    store.mark_committed(8, tx(11)).unwrap();
+    assert!(matches!(
+        store.mark_declined(8, decline).unwrap_err(),
+        StoreError::InvalidTransition {
+            from: JobStage::Committed,
+            to: JobStage::Declined,
+            ..
+        }
+    ));
+
+    assert!(store
+        .mark_settled(7, SettlementOutcome::Declined, 0)
+        .unwrap());
+    assert!(store
+        .mark_settled(8, SettlementOutcome::PaidWithoutQuorum, 40)
+        .unwrap());
+    let totals = store.totals().unwrap();
+    assert_eq!((totals.declined, totals.paid_without_quorum), (1, 1));
+    assert_eq!(totals.earnings, 40);
 }
 
 #[test]

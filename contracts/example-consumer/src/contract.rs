@@ -4,15 +4,16 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    from_json, to_json_binary, Addr, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Reply,
+    from_json, to_json_binary, Addr, BankMsg, Binary, Coin, Deps, DepsMut, Env, MessageInfo, Reply,
     Response, StdResult, SubMsg, WasmMsg,
 };
 use sibyl_api::consumer::{CallbackStatus, JobCallback};
-use sibyl_api::escrow::{self, JobInput};
+use sibyl_api::escrow::{self, JobInput, JobResponse, JobStatus};
 
 use crate::error::ContractError;
 use crate::msg::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, QueryMsg, RequestResponse, RequestStatus,
+    ConfigResponse, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, RequestResponse,
+    RequestStatus,
 };
 use crate::state::{Request, CONFIG, REQUESTS};
 
@@ -50,6 +51,7 @@ pub fn execute(
     match msg {
         ExecuteMsg::RequestInference { input } => request_inference(deps, env, info, input),
         ExecuteMsg::SibylCallback(callback) => receive_result(deps, info, callback),
+        ExecuteMsg::Reconcile { job_id } => reconcile(deps, job_id),
     }
 }
 
@@ -57,7 +59,7 @@ pub fn execute(
 /// refuses anything but the exact price, so this contract never holds stray funds.
 fn request_inference(
     deps: DepsMut,
-    env: Env,
+    _env: Env,
     info: MessageInfo,
     input: Binary,
 ) -> Result<Response, ContractError> {
@@ -69,7 +71,8 @@ fn request_inference(
             input: JobInput::Inline { data: input },
             redundancy: config.redundancy,
             quorum: config.quorum,
-            callback: Some(env.contract.address.to_string()),
+            // The escrow calls back the submitter: this contract.
+            callback: true,
         })?,
         funds: info.funds,
     };
@@ -123,29 +126,106 @@ fn receive_result(
             escrow: config.escrow.to_string(),
         });
     }
-    let mut request =
-        REQUESTS
-            .may_load(deps.storage, callback.job_id)?
-            .ok_or(ContractError::UnknownRequest {
-                job_id: callback.job_id,
-            })?;
-    request.status = match callback.status {
+    let status = match callback.status {
         CallbackStatus::Completed => RequestStatus::Completed,
         CallbackStatus::Failed => RequestStatus::Failed,
     };
-    request.output = callback.output;
-    REQUESTS.save(deps.storage, callback.job_id, &request)?;
-    let mut response = Response::new()
-        .add_attribute("action", "sibyl_callback")
-        .add_attribute("job_id", callback.job_id.to_string());
-    // The escrow sent the refund to this contract just before the callback; it is the user's.
-    if !callback.refund.amount.is_zero() {
+    let response = Response::new().add_attribute("action", "sibyl_callback");
+    settle_request(
+        deps,
+        response,
+        callback.job_id,
+        status,
+        callback.output,
+        callback.refund,
+    )
+}
+
+/// The way out when the callback did not land: the escrow's refund is already in this
+/// contract's balance (a bank transfer the failed callback does not undo), so without this it
+/// would be stranded. Pays each refund once: a settled request is refused.
+fn reconcile(deps: DepsMut, job_id: u64) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let job: JobResponse = deps
+        .querier
+        .query_wasm_smart(&config.escrow, &escrow::QueryMsg::Job { job_id })?;
+    let status = match job.job.status {
+        JobStatus::Open => return Err(ContractError::JobStillOpen { job_id }),
+        JobStatus::Completed => RequestStatus::Completed,
+        JobStatus::Failed | JobStatus::Cancelled => RequestStatus::Failed,
+    };
+    // Jobs closed before escrow 0.2.0 report no refund.
+    let refund = job
+        .job
+        .refund
+        .unwrap_or_else(|| Coin::new(0u128, job.job.price.denom.clone()));
+    let response = Response::new().add_attribute("action", "reconcile");
+    settle_request(
+        deps,
+        response,
+        job_id,
+        status,
+        job.result.map(|result| result.output),
+        refund,
+    )
+}
+
+/// Records the job's end on its request and forwards the refund to the requester, once.
+fn settle_request(
+    deps: DepsMut,
+    response: Response,
+    job_id: u64,
+    status: RequestStatus,
+    output: Option<Binary>,
+    refund: Coin,
+) -> Result<Response, ContractError> {
+    let mut request = REQUESTS
+        .may_load(deps.storage, job_id)?
+        .ok_or(ContractError::UnknownRequest { job_id })?;
+    if request.status != RequestStatus::Pending {
+        return Err(ContractError::AlreadySettled { job_id });
+    }
+    request.status = status;
+    request.output = output;
+    REQUESTS.save(deps.storage, job_id, &request)?;
+    let mut response = response.add_attribute("job_id", job_id.to_string());
+    // The escrow sent the refund to this contract before the callback; it is the user's.
+    if !refund.amount.is_zero() {
         response = response.add_message(BankMsg::Send {
             to_address: request.requester.to_string(),
-            amount: vec![callback.refund],
+            amount: vec![refund],
         });
     }
     Ok(response)
+}
+
+/// Only this contract's own code, never an older version.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let stored = cw2::get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::WrongContract {
+            stored: stored.contract,
+            expected: CONTRACT_NAME.to_string(),
+        });
+    }
+    if version(&stored.version) > version(CONTRACT_VERSION) {
+        return Err(ContractError::Downgrade {
+            stored: stored.version,
+            current: CONTRACT_VERSION.to_string(),
+        });
+    }
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", stored.version))
+}
+
+/// `MAJOR.MINOR.PATCH` as numbers; an unreadable part counts as 0.
+fn version(text: &str) -> Vec<u64> {
+    text.split('.')
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

@@ -14,4 +14,16 @@ pub enum ContractError {
 
     #[error("the escrow's SubmitJob response carries no job id")]
     MissingJobId,
+
+    #[error("request for job {job_id} is already settled")]
+    AlreadySettled { job_id: u64 },
+
+    #[error("job {job_id} is still open: wait for its settlement")]
+    JobStillOpen { job_id: u64 },
+
+    #[error("cannot migrate from contract {stored}: this code is {expected}")]
+    WrongContract { stored: String, expected: String },
+
+    #[error("cannot migrate from version {stored} to the older {current}")]
+    Downgrade { stored: String, current: String },
 }

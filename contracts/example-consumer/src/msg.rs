@@ -23,7 +23,15 @@ pub enum ExecuteMsg {
     RequestInference { input: Binary },
     /// Sent by the escrow when a job ends (the one variant every Sibyl consumer needs).
     SibylCallback(JobCallback),
+    /// Anyone: settles a request whose job ended without a successful callback (the callback
+    /// ran out of gas or failed). Reads the job from the escrow, stores its status and output
+    /// and forwards the job's refund, which the escrow sent to this contract, to the requester.
+    Reconcile { job_id: u64 },
 }
+
+/// `migrate` message: nothing to set.
+#[cw_serde]
+pub struct MigrateMsg {}
 
 #[cw_serde]
 #[derive(QueryResponses)]

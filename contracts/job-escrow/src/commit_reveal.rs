@@ -1,18 +1,16 @@
-//! `Commit` and `Reveal`: the two-phase answer that keeps operators from copying each other.
+//! `Commit` and `Reveal`: the two-phase answer that keeps operators from copying each other;
+//! `Decline`: the answer of an operator that cannot serve the job.
 
-use cosmwasm_std::{
-    Addr, Binary, Deps, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Storage,
-};
+use cosmwasm_std::{Addr, Binary, Deps, DepsMut, Env, Event, HexBinary, MessageInfo, Response};
 use sibyl_api::attestation::{attestation_digest, commitment, output_hash, SIGNATURE_LEN};
-use sibyl_api::escrow::{events, Config, JobStatus};
+use sibyl_api::escrow::{events, Config, DeclineReason};
 
 use crate::error::ContractError;
+use crate::lifecycle::{self, load_open_job, load_progress};
 use crate::models;
 use crate::settlement::settle_job;
 use crate::staking;
-use crate::state::{
-    Assignment, Job, ASSIGNMENTS, CONFIG, JOBS, JOB_PROGRESS, OUTPUTS, PENDING_WORK,
-};
+use crate::state::{Assignment, Job, ASSIGNMENTS, CONFIG, JOB_PROGRESS, OUTPUTS, PENDING_WORK};
 
 pub const MIN_SALT_LEN: usize = 16;
 pub const MAX_SALT_LEN: usize = 64;
@@ -27,7 +25,88 @@ pub fn commit(
 ) -> Result<Response, ContractError> {
     let job = load_open_job(deps.storage, job_id)?;
     let operator = info.sender;
-    if !job.is_assigned(&operator) {
+    if commitment.len() != COMMITMENT_LEN {
+        return Err(ContractError::InvalidCommitment {
+            len: commitment.len(),
+        });
+    }
+    ensure_first_answer(deps.as_ref(), &env, &job, job_id, &operator)?;
+    ASSIGNMENTS.save(
+        deps.storage,
+        (job_id, &operator),
+        &Assignment::Committed {
+            commitment,
+            output_hash: None,
+        },
+    )?;
+    let mut progress = load_progress(deps.storage, job_id)?;
+    progress.commits += 1;
+    JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
+    Ok(Response::new().add_attribute("action", "commit").add_event(
+        Event::new(events::COMMIT)
+            .add_attribute("job_id", job_id.to_string())
+            .add_attribute("operator", operator),
+    ))
+}
+
+/// An assigned operator that cannot serve the job says so instead of going silent. When every
+/// operator has declined, nothing else can happen and the job settles at once.
+pub fn decline(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    job_id: u64,
+    reason: DeclineReason,
+) -> Result<Response, ContractError> {
+    let job = load_open_job(deps.storage, job_id)?;
+    let operator = info.sender;
+    ensure_first_answer(deps.as_ref(), &env, &job, job_id, &operator)?;
+    ASSIGNMENTS.save(
+        deps.storage,
+        (job_id, &operator),
+        &Assignment::Declined(reason),
+    )?;
+    let mut progress = load_progress(deps.storage, job_id)?;
+    progress.declines += 1;
+    JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
+    PENDING_WORK.remove(deps.storage, (&operator, job_id));
+    let response = Response::new()
+        .add_attribute("action", "decline")
+        .add_event(
+            Event::new(events::DECLINE)
+                .add_attribute("job_id", job_id.to_string())
+                .add_attribute("operator", &operator)
+                .add_attribute("reason", decline_name(reason)),
+        );
+    // With commits outstanding the reveal phase follows; with none the job is decided.
+    if progress.commits == 0 && lifecycle::settleable(&job, &progress, env.block.height) {
+        let config = CONFIG.load(deps.storage)?;
+        let settlement = settle_job(deps, &env, &config, job_id, job, progress)?;
+        return Ok(response
+            .add_submessages(settlement.messages)
+            .add_events(settlement.events));
+    }
+    Ok(response)
+}
+
+pub fn decline_name(reason: DeclineReason) -> &'static str {
+    match reason {
+        DeclineReason::InputUnavailable => "input_unavailable",
+        DeclineReason::InputHashMismatch => "input_hash_mismatch",
+        DeclineReason::ModelUnavailable => "model_unavailable",
+        DeclineReason::InvalidInput => "invalid_input",
+    }
+}
+
+/// Commit and decline: an assigned operator, inside the commit window, answering once.
+fn ensure_first_answer(
+    deps: Deps,
+    env: &Env,
+    job: &Job,
+    job_id: u64,
+    operator: &Addr,
+) -> Result<(), ContractError> {
+    if !job.is_assigned(operator) {
         return Err(ContractError::NotAssigned {
             job_id,
             operator: operator.to_string(),
@@ -39,36 +118,17 @@ pub fn commit(
             deadline: job.commit_deadline,
         });
     }
-    if commitment.len() != COMMITMENT_LEN {
-        return Err(ContractError::InvalidCommitment {
-            len: commitment.len(),
-        });
-    }
-    let key = (job_id, &operator);
-    if ASSIGNMENTS.has(deps.storage, key) {
-        return Err(ContractError::AlreadyCommitted {
+    match ASSIGNMENTS.may_load(deps.storage, (job_id, operator))? {
+        None => Ok(()),
+        Some(Assignment::Committed { .. }) => Err(ContractError::AlreadyCommitted {
             job_id,
             operator: operator.to_string(),
-        });
+        }),
+        Some(Assignment::Declined(_)) => Err(ContractError::AlreadyDeclined {
+            job_id,
+            operator: operator.to_string(),
+        }),
     }
-    ASSIGNMENTS.save(
-        deps.storage,
-        key,
-        &Assignment {
-            commitment,
-            output_hash: None,
-        },
-    )?;
-    let mut progress = JOB_PROGRESS
-        .may_load(deps.storage, job_id)?
-        .unwrap_or_default();
-    progress.commits += 1;
-    JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
-    Ok(Response::new().add_attribute("action", "commit").add_event(
-        Event::new(events::COMMIT)
-            .add_attribute("job_id", job_id.to_string())
-            .add_attribute("operator", operator),
-    ))
 }
 
 pub struct RevealRequest {
@@ -91,23 +151,27 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
         });
     }
     let key = (job_id, &operator);
-    let mut assignment = ASSIGNMENTS.may_load(deps.storage, key)?.ok_or_else(|| {
-        ContractError::RevealWithoutCommit {
-            job_id,
-            operator: operator.to_string(),
+    let committed = match ASSIGNMENTS.may_load(deps.storage, key)? {
+        Some(Assignment::Committed {
+            commitment,
+            output_hash: None,
+        }) => commitment,
+        Some(Assignment::Committed { .. }) => {
+            return Err(ContractError::AlreadyRevealed {
+                job_id,
+                operator: operator.to_string(),
+            })
         }
-    })?;
-    if assignment.output_hash.is_some() {
-        return Err(ContractError::AlreadyRevealed {
-            job_id,
-            operator: operator.to_string(),
-        });
-    }
-    let mut progress = JOB_PROGRESS
-        .may_load(deps.storage, job_id)?
-        .unwrap_or_default();
+        None | Some(Assignment::Declined(_)) => {
+            return Err(ContractError::RevealWithoutCommit {
+                job_id,
+                operator: operator.to_string(),
+            })
+        }
+    };
+    let mut progress = load_progress(deps.storage, job_id)?;
     let height = env.block.height;
-    if !job.commit_phase_closed(&progress, height) {
+    if !lifecycle::commit_phase_closed(&job, &progress, height) {
         return Err(ContractError::RevealPhaseNotOpen {
             job_id,
             commit_deadline: job.commit_deadline,
@@ -134,7 +198,7 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
     }
     let out_hash = output_hash(&request.output);
     let expected = commitment(job_id, &out_hash, &request.salt, operator.as_str());
-    if assignment.commitment.as_slice() != expected.as_slice() {
+    if committed.as_slice() != expected.as_slice() {
         return Err(ContractError::CommitmentMismatch {
             job_id,
             operator: operator.to_string(),
@@ -157,8 +221,14 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
         &request.signature,
     )?;
 
-    assignment.output_hash = Some(Binary::from(out_hash));
-    ASSIGNMENTS.save(deps.storage, key, &assignment)?;
+    ASSIGNMENTS.save(
+        deps.storage,
+        key,
+        &Assignment::Committed {
+            commitment: committed,
+            output_hash: Some(Binary::from(out_hash)),
+        },
+    )?;
     // One stored copy per distinct output: identical reveals after the first cost no output bytes.
     let output_key = (job_id, out_hash.as_slice());
     if !OUTPUTS.has(deps.storage, output_key) {
@@ -175,7 +245,7 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
             .add_attribute("output_hash", HexBinary::from(out_hash).to_hex()),
     );
     // The last expected reveal settles at once; later ones cannot come.
-    if progress.reveals == progress.commits {
+    if lifecycle::settleable(&job, &progress, height) {
         let settlement = settle_job(deps, &env, &config, job_id, job, progress)?;
         return Ok(response
             .add_submessages(settlement.messages)
@@ -213,14 +283,4 @@ fn verify_attestation(
         return Err(bad_signature());
     }
     Ok(())
-}
-
-pub fn load_open_job(storage: &dyn Storage, job_id: u64) -> Result<Job, ContractError> {
-    let job = JOBS
-        .may_load(storage, job_id)?
-        .ok_or(ContractError::UnknownJob { job_id })?;
-    if job.status != JobStatus::Open {
-        return Err(ContractError::JobNotOpen { job_id });
-    }
-    Ok(job)
 }

@@ -1,24 +1,26 @@
 //! Entry points: each message is handed to the module that owns it.
+//!
+//! The wasm exports are written out by hand (module `__wasm_export`) as what `#[entry_point]`
+//! generates, except that messages are decoded with [`crate::wire`] (one merged field table
+//! instead of a serde decoder per message and variant) and replies as [`reply::ReplyMsg`].
+//! Multi-test and the oracle call the typed functions below.
 
-#[cfg(not(feature = "library"))]
-use cosmwasm_std::entry_point;
 use cosmwasm_std::{
     to_json_binary, Binary, Coin, Deps, DepsMut, Env, HexBinary, MessageInfo, Reply, Response,
 };
-use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, PriceResponse, QueryMsg};
+use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, MigrateMsg, PriceResponse, QueryMsg};
 
 use crate::commit_reveal::{self, RevealRequest};
 use crate::config;
 use crate::error::ContractError;
 use crate::models::{self, NewModel};
-use crate::pricing::job_price;
+use crate::pricing::{decline_fee, job_price};
 use crate::query;
 use crate::reply;
 use crate::settlement;
 use crate::state::CONFIG;
 use crate::submit::{self, JobRequest};
 
-#[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
     env: Env,
@@ -28,7 +30,6 @@ pub fn instantiate(
     config::instantiate(deps, env, info, msg)
 }
 
-#[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
     env: Env,
@@ -84,6 +85,9 @@ pub fn execute(
         ExecuteMsg::Commit { job_id, commitment } => {
             commit_reveal::commit(deps, env, info, job_id, commitment)
         }
+        ExecuteMsg::Decline { job_id, reason } => {
+            commit_reveal::decline(deps, env, info, job_id, reason)
+        }
         ExecuteMsg::Reveal {
             job_id,
             operator,
@@ -108,7 +112,10 @@ pub fn execute(
     }
 }
 
-#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    config::migrate(deps, env, msg)
+}
+
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&CONFIG.load(deps.storage)?)?,
@@ -147,22 +154,70 @@ pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractE
     reply::reply(deps, msg.into())
 }
 
-/// What `#[entry_point]` would generate for `reply`, except that the message is decoded as
-/// [`reply::ReplyMsg`] (`do_sudo` is the same export with a caller-chosen message type).
+/// What `#[entry_point]` would generate for every entry point, except for the message types:
+/// the `crate::wire` decoders for instantiate, execute, migrate and query, [`reply::ReplyMsg`] for
+/// reply (`do_sudo` is the same export as `do_reply` with a caller-chosen message type).
 #[cfg(all(target_arch = "wasm32", not(feature = "library")))]
-mod __wasm_export_reply {
-    use cosmwasm_std::{DepsMut, Env, Response};
+mod __wasm_export {
+    use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 
     use crate::error::ContractError;
     use crate::reply::{self, ReplyMsg};
+    use crate::wire::{Execute, Instantiate, Migrate, Query};
 
-    fn handle(deps: DepsMut, _env: Env, msg: ReplyMsg) -> Result<Response, ContractError> {
+    fn handle_instantiate(
+        deps: DepsMut,
+        env: Env,
+        info: MessageInfo,
+        msg: Instantiate,
+    ) -> Result<Response, ContractError> {
+        super::instantiate(deps, env, info, msg.0)
+    }
+
+    fn handle_execute(
+        deps: DepsMut,
+        env: Env,
+        info: MessageInfo,
+        msg: Execute,
+    ) -> Result<Response, ContractError> {
+        super::execute(deps, env, info, msg.0)
+    }
+
+    fn handle_migrate(deps: DepsMut, env: Env, msg: Migrate) -> Result<Response, ContractError> {
+        super::migrate(deps, env, msg.0)
+    }
+
+    fn handle_query(deps: Deps, env: Env, msg: Query) -> Result<Binary, ContractError> {
+        super::query(deps, env, msg.0)
+    }
+
+    fn handle_reply(deps: DepsMut, _env: Env, msg: ReplyMsg) -> Result<Response, ContractError> {
         reply::reply(deps, msg)
     }
 
     #[no_mangle]
+    extern "C" fn instantiate(env_ptr: u32, info_ptr: u32, msg_ptr: u32) -> u32 {
+        cosmwasm_std::do_instantiate(&handle_instantiate, env_ptr, info_ptr, msg_ptr)
+    }
+
+    #[no_mangle]
+    extern "C" fn execute(env_ptr: u32, info_ptr: u32, msg_ptr: u32) -> u32 {
+        cosmwasm_std::do_execute(&handle_execute, env_ptr, info_ptr, msg_ptr)
+    }
+
+    #[no_mangle]
+    extern "C" fn migrate(env_ptr: u32, msg_ptr: u32) -> u32 {
+        cosmwasm_std::do_migrate(&handle_migrate, env_ptr, msg_ptr)
+    }
+
+    #[no_mangle]
+    extern "C" fn query(env_ptr: u32, msg_ptr: u32) -> u32 {
+        cosmwasm_std::do_query(&handle_query, env_ptr, msg_ptr)
+    }
+
+    #[no_mangle]
     extern "C" fn reply(env_ptr: u32, msg_ptr: u32) -> u32 {
-        cosmwasm_std::do_sudo(&handle, env_ptr, msg_ptr)
+        cosmwasm_std::do_sudo(&handle_reply, env_ptr, msg_ptr)
     }
 }
 
@@ -186,5 +241,6 @@ fn price(
         protocol_fee: price.protocol_fee,
         per_operator: price.per_operator,
         remainder: price.remainder,
+        decline_fee: decline_fee(price.per_operator, config.decline_fee_bps),
     })
 }

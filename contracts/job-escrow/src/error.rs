@@ -102,6 +102,47 @@ pub enum ContractError {
     #[error("{operator} already committed to job {job_id}")]
     AlreadyCommitted { job_id: u64, operator: String },
 
+    #[error("{operator} declined job {job_id} and can no longer commit or decline it")]
+    AlreadyDeclined { job_id: u64, operator: String },
+
+    #[error("quorum {quorum} of redundancy {redundancy} is not a strict majority: use {min} to {redundancy}")]
+    QuorumNotMajority {
+        quorum: u32,
+        redundancy: u32,
+        min: u32,
+    },
+
+    #[error("input is {size} bytes but the model takes {expected} bytes (elements × dtype size)")]
+    InputSizeMismatch { size: u64, expected: u64 },
+
+    #[error("a callback goes to the submitter, which must be a contract: {sender} is not one")]
+    CallbackNeedsContract { sender: String },
+
+    #[error("slash fraction {field} is {value}: it must be above 0 and below 1")]
+    InvalidSlashFraction { field: &'static str, value: String },
+
+    #[error("callback gas limit {limit} is outside {min} to {max}")]
+    InvalidCallbackGasLimit { limit: u64, min: u64, max: u64 },
+
+    #[error("jobs could outlive the staking unbonding period: (commit {commit_window} + reveal {reveal_window} + settlement margin {settlement_margin} blocks) × {max_block_time_secs} s = {job_secs} s must be below {unbonding_period} s, or an assigned operator could unbond and escape its slash")]
+    WindowsExceedUnbonding {
+        commit_window: u64,
+        reveal_window: u64,
+        settlement_margin: u64,
+        max_block_time_secs: u64,
+        job_secs: u64,
+        unbonding_period: u64,
+    },
+
+    #[error("cannot migrate from contract {stored}: this code is {expected}")]
+    WrongContract { stored: String, expected: String },
+
+    #[error("cannot migrate from version {stored} to the older {current}")]
+    Downgrade { stored: String, current: String },
+
+    #[error("unreadable contract version {version}: expected MAJOR.MINOR.PATCH")]
+    BadVersion { version: String },
+
     #[error("commit window of job {job_id} closed at height {deadline}")]
     CommitDeadlinePassed { job_id: u64, deadline: u64 },
 

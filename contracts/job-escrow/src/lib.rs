@@ -9,6 +9,7 @@ pub mod commit_reveal;
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod lifecycle;
 pub mod models;
 pub mod pricing;
 pub mod query;
@@ -18,5 +19,6 @@ pub mod settlement;
 pub mod staking;
 pub mod state;
 pub mod submit;
+pub mod wire;
 
 pub use crate::error::ContractError;

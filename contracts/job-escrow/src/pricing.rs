@@ -5,7 +5,9 @@
 //! share per assigned operator: `per_operator = ⌊pool / redundancy⌋`, and the rounding
 //! `remainder = pool mod redundancy` goes to the treasury with the protocol fee. Each agreeing
 //! operator earns one share; the shares of operators who did not agree go back to the consumer,
-//! so nobody profits from another operator's failure.
+//! so nobody profits from another operator's failure. On a failed job each revealer earns its
+//! share and each decliner `decline_fee = ⌊per_operator × decline_fee_bps / 10 000⌋`; the rest of
+//! a decliner's share (the rounding included) goes back to the consumer.
 
 use cosmwasm_std::Uint128;
 use sibyl_api::escrow::Config;
@@ -33,6 +35,11 @@ pub fn job_price(
         .checked_mul(Uint128::from(redundancy))?;
     let protocol_fee = total.multiply_ratio(config.protocol_fee_bps, BPS_DENOMINATOR);
     split(total, protocol_fee, redundancy)
+}
+
+/// What a decliner of a failed or cancelled job is paid out of its share.
+pub fn decline_fee(per_operator: Uint128, decline_fee_bps: u16) -> Uint128 {
+    per_operator.multiply_ratio(decline_fee_bps, BPS_DENOMINATOR)
 }
 
 /// Recomputes the split of an escrowed job from what was stored at submission.
@@ -76,6 +83,9 @@ mod tests {
             chain_id: "test".to_string(),
             callback_gas_limit: 100_000,
             seed_source: SeedSource::BlockData,
+            decline_fee_bps: 2_000,
+            max_block_time_secs: 6,
+            settlement_margin: 100,
         }
     }
 
@@ -90,6 +100,14 @@ mod tests {
             price.protocol_fee + price.per_operator * Uint128::new(3) + price.remainder,
             price.total
         );
+    }
+
+    #[test]
+    fn decline_fee_rounds_down() {
+        assert_eq!(decline_fee(Uint128::new(75), 2_000), Uint128::new(15));
+        assert_eq!(decline_fee(Uint128::new(76), 2_000), Uint128::new(15));
+        assert_eq!(decline_fee(Uint128::new(76), 10_000), Uint128::new(76));
+        assert_eq!(decline_fee(Uint128::new(76), 0), Uint128::zero());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Failures of the sub-messages a settlement sends. None of them undoes the settlement: a refused
+//! Replies to the sub-messages a settlement sends. No failure undoes the settlement: a refused
 //! payment is credited to the treasury (so no unit is stranded), a refused slash and a failed
-//! callback are recorded.
+//! callback are recorded. A slash that succeeded is reported here too, so the `sibyl_slash`
+//! event means the stake was actually taken.
 
 use cosmwasm_std::{Binary, DepsMut, Event, Reply, Response, StdError, SubMsgResult};
 use serde::de::IgnoredAny;
@@ -47,9 +48,20 @@ impl From<Reply> for ReplyMsg {
 }
 
 pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
-    // Every sub-message is sent with `reply_on_error`, so only failures arrive here.
-    let ReplyResult::Error(error) = msg.result else {
-        return Ok(Response::new());
+    // Slashes are sent with `reply_always`, every other sub-message with `reply_on_error`.
+    let error = match msg.result {
+        ReplyResult::Error(error) => error,
+        ReplyResult::Ok(_) if msg.id == REPLY_SLASH => {
+            let slash = SlashPayload::try_from(msg.payload).map_err(StdError::msg)?;
+            return Ok(Response::new().add_event(
+                Event::new(events::SLASH)
+                    .add_attribute("job_id", slash.job_id.to_string())
+                    .add_attribute("operator", slash.operator)
+                    .add_attribute("reason", slash.reason.name())
+                    .add_attribute("fraction", slash.fraction.to_string()),
+            ));
+        }
+        ReplyResult::Ok(_) => return Ok(Response::new()),
     };
     let error = truncate(error);
     let event = match msg.id {
@@ -75,6 +87,7 @@ pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
             Event::new(events::SLASH_FAILED)
                 .add_attribute("job_id", slash.job_id.to_string())
                 .add_attribute("operator", slash.operator)
+                .add_attribute("reason", slash.reason.name())
         }
         id => return Err(ContractError::UnknownReply { id }),
     };

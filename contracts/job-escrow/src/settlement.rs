@@ -1,16 +1,23 @@
 //! Settlement, cancellation and the messages that move a job's money.
 //!
-//! Outcomes (the job's escrow `price` is paid out or refunded exactly once):
-//! - **Completed**: the most frequent revealed output hash has at least `quorum` reveals and no
-//!   other hash ties with it. Each agreeing operator gets one `per_operator` share through the
-//!   staking contract's `Distribute`; the shares of the other operators go back to the consumer;
-//!   the protocol fee and the rounding remainder go to the treasury. Operators who revealed another
-//!   output are slashed by `wrong_result_slash` and jailed; operators who did not commit or did not
-//!   reveal are slashed by `missed_job_slash` and jailed.
-//! - **Failed** (no quorum): the consumer gets the whole price back; operators who did not commit
-//!   or did not reveal are slashed by `missed_job_slash` and jailed. Revealers are not penalised:
-//!   without a quorum nobody can tell which of them is wrong.
-//! - **Cancelled**: the consumer gets the whole price back; nobody is penalised.
+//! Outcomes (the job's escrow `price` is paid out or refunded exactly once; each operator's
+//! outcome comes from `lifecycle::outcome`):
+//! - **Completed**: the most frequent revealed output hash has at least `quorum` reveals (a strict
+//!   majority). Each agreeing operator gets one `per_operator` share through the staking
+//!   contract's `Distribute`. Operators who revealed another output are slashed by
+//!   `wrong_result_slash` and jailed; operators who did not commit, did not reveal or declined are
+//!   slashed by `missed_job_slash` and jailed.
+//! - **Failed** (no quorum): every revealer gets its `per_operator` share (its output was
+//!   published, so the consumer could read it: a failed job does not hand out outputs for free),
+//!   every decliner the `decline_fee`; operators who did not commit or did not reveal are slashed
+//!   by `missed_job_slash` and jailed. Revealers are not penalised: without a quorum nobody can
+//!   tell which of them is wrong.
+//! - **Cancelled**: decliners get the `decline_fee`; nobody is penalised.
+//!
+//! Whenever at least one operator is paid, and on every cancellation (so that submitting, looking
+//! at the assignment and cancelling is not free), the protocol fee and the rounding remainder go to
+//! the treasury; the consumer gets back everything nobody earned (the refund). A failed job nobody
+//! answered refunds the whole price.
 //!
 //! Payments, slashes and the consumer callback are sub-messages that may fail without undoing the
 //! settlement (see `reply.rs`): a payment the staking contract refuses goes to the treasury.
@@ -20,15 +27,15 @@ use cosmwasm_std::{
     StdResult, SubMsg, Uint128,
 };
 use sibyl_api::consumer::{CallbackStatus, JobCallback};
-use sibyl_api::escrow::{events, Config, JobStatus};
+use sibyl_api::escrow::{events, Config, JobStatus, OperatorOutcome};
 
-use crate::commit_reveal::load_open_job;
 use crate::error::ContractError;
-use crate::pricing::split;
+use crate::lifecycle::{self, load_assignments, load_job, load_open_job, load_progress};
+use crate::pricing::{decline_fee, split};
 use crate::staking;
 use crate::state::{
-    status_key, Empty, Job, Progress, ASSIGNMENTS, CONFIG, JOBS, JOBS_BY_STATUS, JOB_PROGRESS,
-    OUTPUTS, PENDING_WORK, TREASURY_OWED,
+    status_key, Assignment, Empty, Job, Progress, CONFIG, JOBS, JOBS_BY_STATUS, OUTPUTS,
+    PENDING_WORK, TREASURY_OWED,
 };
 
 pub const REPLY_CALLBACK: u64 = 1;
@@ -72,17 +79,41 @@ impl TryFrom<Binary> for PaymentPayload {
     }
 }
 
-/// Carried by a `Slash` sub-message so a refused slash can be reported.
-/// Encoded as `u64_be(job_id) ‖ operator`.
+/// Why an operator is slashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlashReason {
+    WrongResult,
+    Missed,
+}
+
+impl SlashReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            SlashReason::WrongResult => "wrong_result",
+            SlashReason::Missed => "missed",
+        }
+    }
+}
+
+/// Carried by a `Slash` sub-message so its reply can report the slash (or its refusal).
+/// Encoded as `u64_be(job_id) ‖ reason (0 wrong result, 1 missed) ‖ u128_be(fraction atomics) ‖
+/// operator`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SlashPayload {
     pub job_id: u64,
+    pub reason: SlashReason,
+    pub fraction: Decimal,
     pub operator: Addr,
 }
 
 impl From<SlashPayload> for Binary {
     fn from(payload: SlashPayload) -> Binary {
         let mut bytes = payload.job_id.to_be_bytes().to_vec();
+        bytes.push(match payload.reason {
+            SlashReason::WrongResult => 0,
+            SlashReason::Missed => 1,
+        });
+        bytes.extend_from_slice(&payload.fraction.atomics().u128().to_be_bytes());
         bytes.extend_from_slice(payload.operator.as_bytes());
         Binary::from(bytes)
     }
@@ -94,9 +125,19 @@ impl TryFrom<Binary> for SlashPayload {
     fn try_from(bytes: Binary) -> Result<SlashPayload, String> {
         let corrupt = || "corrupt slash payload".to_string();
         let job_id = bytes.get(..8).ok_or_else(corrupt)?;
-        let operator = String::from_utf8(bytes[8..].to_vec()).map_err(|_| corrupt())?;
+        let reason = match bytes.get(8).ok_or_else(corrupt)? {
+            0 => SlashReason::WrongResult,
+            1 => SlashReason::Missed,
+            _ => return Err(corrupt()),
+        };
+        let fraction = bytes.get(9..25).ok_or_else(corrupt)?;
+        let operator = String::from_utf8(bytes[25..].to_vec()).map_err(|_| corrupt())?;
         Ok(SlashPayload {
             job_id: u64::from_be_bytes(job_id.try_into().map_err(|_| corrupt())?),
+            reason,
+            fraction: Decimal::new(Uint128::new(u128::from_be_bytes(
+                fraction.try_into().map_err(|_| corrupt())?,
+            ))),
             // Written by this contract from a validated address.
             operator: Addr::unchecked(operator),
         })
@@ -110,9 +151,7 @@ pub struct Settlement {
 }
 
 pub fn settle(deps: DepsMut, env: Env, job_id: u64) -> Result<Response, ContractError> {
-    let job = JOBS
-        .may_load(deps.storage, job_id)?
-        .ok_or(ContractError::UnknownJob { job_id })?;
+    let job = load_job(deps.storage, job_id)?;
     let response = Response::new()
         .add_attribute("action", "settle")
         .add_attribute("job_id", job_id.to_string());
@@ -120,13 +159,8 @@ pub fn settle(deps: DepsMut, env: Env, job_id: u64) -> Result<Response, Contract
         // Idempotent: a settled job stays as it is.
         return Ok(response.add_attribute("already_settled", "true"));
     }
-    let progress = JOB_PROGRESS
-        .may_load(deps.storage, job_id)?
-        .unwrap_or_default();
-    let height = env.block.height;
-    let all_reveals_in =
-        job.commit_phase_closed(&progress, height) && progress.reveals == progress.commits;
-    if height <= job.reveal_deadline && !all_reveals_in {
+    let progress = load_progress(deps.storage, job_id)?;
+    if !lifecycle::settleable(&job, &progress, env.block.height) {
         return Err(ContractError::SettlementNotReady {
             job_id,
             reveal_deadline: job.reveal_deadline,
@@ -145,13 +179,11 @@ pub fn cancel(
     info: MessageInfo,
     job_id: u64,
 ) -> Result<Response, ContractError> {
-    let mut job = load_open_job(deps.storage, job_id)?;
+    let job = load_open_job(deps.storage, job_id)?;
     if info.sender != job.consumer {
         return Err(ContractError::NotConsumer { job_id });
     }
-    let progress = JOB_PROGRESS
-        .may_load(deps.storage, job_id)?
-        .unwrap_or_default();
+    let progress = load_progress(deps.storage, job_id)?;
     if progress.commits > 0 {
         return Err(ContractError::JobHasCommits { job_id });
     }
@@ -160,21 +192,21 @@ pub fn cancel(
         return Err(ContractError::CancelTooLate { job_id });
     }
     let config = CONFIG.load(deps.storage)?;
-    // Nobody committed, so every operator still has a pending-work entry.
-    let pending = vec![true; job.operators.len()];
-    close_job(
+    let assignments = load_assignments(deps.storage, job_id, &job, &progress)?;
+    let settlement = close(
         deps,
         &env,
+        &config,
         job_id,
-        &mut job,
+        job,
+        &assignments,
         JobStatus::Cancelled,
         None,
-        &pending,
     )?;
     Ok(Response::new()
         .add_attribute("action", "cancel")
-        .add_message(refund_msg(&job.consumer, job.price, &config.fee_denom))
-        .add_event(settle_event(job_id, JobStatus::Cancelled, None, job.price)))
+        .add_submessages(settlement.messages)
+        .add_events(settlement.events))
 }
 
 /// Decides the outcome of an open job, records it and returns the messages that carry it out.
@@ -183,56 +215,87 @@ pub fn settle_job(
     env: &Env,
     config: &Config,
     job_id: u64,
-    mut job: Job,
+    job: Job,
     progress: Progress,
 ) -> Result<Settlement, ContractError> {
-    let revealed = load_reveals(&deps, job_id, &job, progress)?;
-    let winner = quorum_winner(&revealed, job.quorum);
+    let assignments = load_assignments(deps.storage, job_id, &job, &progress)?;
+    let decision = lifecycle::decide(&job, &assignments);
+    close(
+        deps,
+        env,
+        config,
+        job_id,
+        job,
+        &assignments,
+        decision.status,
+        decision.winner,
+    )
+}
+
+/// Pays, slashes and refunds by each operator's outcome, moves the job to `status` and clears
+/// what only open jobs need.
+#[allow(clippy::too_many_arguments)]
+fn close(
+    deps: DepsMut,
+    env: &Env,
+    config: &Config,
+    job_id: u64,
+    mut job: Job,
+    assignments: &[Option<Assignment>],
+    status: JobStatus,
+    winner: Option<Binary>,
+) -> Result<Settlement, ContractError> {
     let price = split(job.price, job.protocol_fee, job.redundancy)?;
+    let decline_fee = decline_fee(price.per_operator, config.decline_fee_bps);
 
     let mut messages = Vec::new();
     let mut events = Vec::new();
-    let mut agreeing: u32 = 0;
-    for (operator, output_hash) in job.operators.iter().zip(&revealed) {
-        let penalty = match (output_hash, &winner) {
-            (Some(hash), Some(won)) if hash == won => {
-                agreeing += 1;
-                if !price.per_operator.is_zero() {
-                    messages.push(payment(config, job_id, operator, price.per_operator)?);
-                }
-                None
-            }
-            (Some(_), Some(_)) => Some(("wrong_result", config.wrong_result_slash)),
-            (Some(_), None) => None,
-            (None, _) => Some(("missed", config.missed_job_slash)),
+    let mut earned = Uint128::zero();
+    let mut anyone_paid = false;
+    for (operator, assignment) in job.operators.iter().zip(assignments) {
+        let outcome = lifecycle::outcome(status, winner.as_ref(), false, assignment.as_ref());
+        let (pay, penalty) = match outcome {
+            OperatorOutcome::Paid | OperatorOutcome::PaidNoQuorum => (price.per_operator, None),
+            OperatorOutcome::DeclinePaid => (decline_fee, None),
+            OperatorOutcome::SlashedWrongResult => (
+                Uint128::zero(),
+                Some((SlashReason::WrongResult, config.wrong_result_slash)),
+            ),
+            OperatorOutcome::SlashedMissed => (
+                Uint128::zero(),
+                Some((SlashReason::Missed, config.missed_job_slash)),
+            ),
+            OperatorOutcome::Unpaid | OperatorOutcome::Pending => (Uint128::zero(), None),
         };
+        if matches!(
+            outcome,
+            OperatorOutcome::Paid | OperatorOutcome::PaidNoQuorum | OperatorOutcome::DeclinePaid
+        ) {
+            anyone_paid = true;
+        }
+        if !pay.is_zero() {
+            earned = earned.checked_add(pay)?;
+            messages.push(payment(config, job_id, operator, pay)?);
+        }
         if let Some((reason, fraction)) = penalty {
-            messages.push(slash(config, &job, job_id, operator, fraction)?);
-            events.push(
-                Event::new(events::SLASH)
-                    .add_attribute("job_id", job_id.to_string())
-                    .add_attribute("operator", operator)
-                    .add_attribute("reason", reason)
-                    .add_attribute("fraction", fraction.to_string()),
-            );
+            messages.push(slash(config, &job, job_id, operator, reason, fraction)?);
         }
     }
+    if anyone_paid || status == JobStatus::Cancelled {
+        let owed = price.protocol_fee.checked_add(price.remainder)?;
+        earned = earned.checked_add(owed)?;
+        TREASURY_OWED.update(deps.storage, |total| -> Result<_, ContractError> {
+            Ok(total.checked_add(owed)?)
+        })?;
+    }
+    let refund = job.price.checked_sub(earned)?;
 
-    let (status, refund) = match &winner {
-        Some(_) => {
-            let unearned = price
-                .per_operator
-                .checked_mul(Uint128::from(job.redundancy - agreeing))?;
-            let owed = price.protocol_fee.checked_add(price.remainder)?;
-            TREASURY_OWED.update(deps.storage, |total| -> Result<_, ContractError> {
-                Ok(total.checked_add(owed)?)
-            })?;
-            (JobStatus::Completed, unearned)
-        }
-        None => (JobStatus::Failed, job.price),
-    };
     // Keep only the winning output.
-    let mut distinct: Vec<&Binary> = revealed.iter().flatten().collect();
+    let mut distinct: Vec<&Binary> = assignments
+        .iter()
+        .flatten()
+        .filter_map(Assignment::output_hash)
+        .collect();
     distinct.sort();
     distinct.dedup();
     for hash in distinct {
@@ -244,17 +307,24 @@ pub fn settle_job(
         Some(hash) => Some(OUTPUTS.load(deps.storage, (job_id, hash.as_slice()))?),
         None => None,
     };
-    // Operators that revealed already dropped their pending-work entry.
-    let pending: Vec<bool> = revealed.iter().map(Option::is_none).collect();
-    close_job(
-        deps,
-        env,
-        job_id,
-        &mut job,
-        status,
-        winner.clone(),
-        &pending,
-    )?;
+
+    JOBS_BY_STATUS.remove(deps.storage, (status_key(JobStatus::Open), job_id));
+    JOBS_BY_STATUS.save(deps.storage, (status_key(status), job_id), &Empty {})?;
+    // Operators that revealed or declined already dropped their pending-work entry (deleting
+    // costs gas even when absent).
+    for (operator, assignment) in job.operators.iter().zip(assignments) {
+        let done = assignment
+            .as_ref()
+            .is_some_and(|a| a.output_hash().is_some() || a.declined().is_some());
+        if !done {
+            PENDING_WORK.remove(deps.storage, (operator, job_id));
+        }
+    }
+    job.status = status;
+    job.result_hash = winner.clone();
+    job.settled_height = Some(env.block.height);
+    job.refund = Some(refund);
+    JOBS.save(deps.storage, job_id, &job)?;
 
     if !refund.is_zero() {
         messages.push(SubMsg::new(refund_msg(
@@ -263,75 +333,14 @@ pub fn settle_job(
             &config.fee_denom,
         )));
     }
-    if let Some(callback) = &job.callback {
+    // A cancelling consumer is told by its own transaction; the callback reports results.
+    if let (Some(callback), false) = (&job.callback, status == JobStatus::Cancelled) {
         messages.push(callback_msg(
             config, callback, job_id, &winner, output, refund,
         )?);
     }
     events.push(settle_event(job_id, status, winner.as_ref(), refund));
     Ok(Settlement { messages, events })
-}
-
-/// Each assigned operator's revealed output hash (`None`: did not commit or did not reveal), in
-/// assignment order. Reads no assignment when nobody committed.
-fn load_reveals(
-    deps: &DepsMut,
-    job_id: u64,
-    job: &Job,
-    progress: Progress,
-) -> StdResult<Vec<Option<Binary>>> {
-    job.operators
-        .iter()
-        .map(|operator| {
-            if progress.reveals == 0 {
-                return Ok(None);
-            }
-            Ok(ASSIGNMENTS
-                .may_load(deps.storage, (job_id, operator))?
-                .and_then(|assignment| assignment.output_hash))
-        })
-        .collect()
-}
-
-/// The output hash revealed most often, if it reached `quorum` and no other hash ties with it
-/// (possible only when the quorum is not a strict majority).
-pub fn quorum_winner(revealed: &[Option<Binary>], quorum: u32) -> Option<Binary> {
-    let mut counts: Vec<(&Binary, u32)> = Vec::new();
-    for hash in revealed.iter().flatten() {
-        match counts.iter_mut().find(|(seen, _)| *seen == hash) {
-            Some((_, count)) => *count += 1,
-            None => counts.push((hash, 1)),
-        }
-    }
-    let best = counts.iter().map(|(_, count)| *count).max()?;
-    let mut leaders = counts.iter().filter(|(_, count)| *count == best);
-    let (leader, _) = leaders.next()?;
-    if best < quorum || leaders.next().is_some() {
-        return None;
-    }
-    Some((*leader).clone())
-}
-
-/// Moves the job to its terminal state and clears what only open jobs need. `pending[i]` says
-/// whether `job.operators[i]` still has a pending-work entry (deleting costs gas even when absent).
-fn close_job(
-    deps: DepsMut,
-    env: &Env,
-    job_id: u64,
-    job: &mut Job,
-    status: JobStatus,
-    result_hash: Option<Binary>,
-    pending: &[bool],
-) -> StdResult<()> {
-    JOBS_BY_STATUS.remove(deps.storage, (status_key(JobStatus::Open), job_id));
-    JOBS_BY_STATUS.save(deps.storage, (status_key(status), job_id), &Empty {})?;
-    for (operator, _) in job.operators.iter().zip(pending).filter(|(_, p)| **p) {
-        PENDING_WORK.remove(deps.storage, (operator, job_id));
-    }
-    job.status = status;
-    job.result_hash = result_hash;
-    job.settled_height = Some(env.block.height);
-    JOBS.save(deps.storage, job_id, job)
 }
 
 fn payment(config: &Config, job_id: u64, operator: &Addr, amount: Uint128) -> StdResult<SubMsg> {
@@ -355,6 +364,7 @@ fn slash(
     job: &Job,
     job_id: u64,
     operator: &Addr,
+    reason: SlashReason,
     fraction: Decimal,
 ) -> StdResult<SubMsg> {
     // The assignment height: unbonding after being assigned does not escape the penalty.
@@ -364,9 +374,13 @@ fn slash(
         fraction,
         job.submitted_height,
     )?;
+    // Replied to either way: the `sibyl_slash` event is emitted only once the staking contract
+    // has carried the slash out.
     Ok(
-        SubMsg::reply_on_error(msg, REPLY_SLASH).with_payload(Binary::from(SlashPayload {
+        SubMsg::reply_always(msg, REPLY_SLASH).with_payload(Binary::from(SlashPayload {
             job_id,
+            reason,
+            fraction,
             operator: operator.clone(),
         })),
     )
@@ -440,24 +454,21 @@ mod tests {
         };
         let bytes = Binary::from(payment.clone());
         assert_eq!(PaymentPayload::try_from(bytes).unwrap(), payment);
-        let slash = SlashPayload {
-            job_id: 3,
-            operator: Addr::unchecked("cosmwasm1operator"),
-        };
-        let bytes = Binary::from(slash.clone());
-        assert_eq!(SlashPayload::try_from(bytes).unwrap(), slash);
+        for reason in [SlashReason::WrongResult, SlashReason::Missed] {
+            let slash = SlashPayload {
+                job_id: 3,
+                reason,
+                fraction: Decimal::percent(7),
+                operator: Addr::unchecked("cosmwasm1operator"),
+            };
+            let bytes = Binary::from(slash.clone());
+            assert_eq!(SlashPayload::try_from(bytes).unwrap(), slash);
+        }
         assert!(PaymentPayload::try_from(Binary::from([0u8; 7])).is_err());
         assert!(SlashPayload::try_from(Binary::from([0u8; 3])).is_err());
-    }
-
-    #[test]
-    fn quorum_needs_a_unique_leader() {
-        let a = Some(Binary::from(b"a"));
-        let b = Some(Binary::from(b"b"));
-        assert_eq!(quorum_winner(&[a.clone(), a.clone(), b.clone()], 2), a);
-        assert_eq!(quorum_winner(&[a.clone(), b.clone(), None], 1), None);
-        assert_eq!(quorum_winner(&[a.clone(), None, None], 2), None);
-        assert_eq!(quorum_winner(&[None, None], 1), None);
-        assert_eq!(quorum_winner(&[b.clone(), None], 1), b);
+        assert!(SlashPayload::try_from(Binary::from([0u8; 20])).is_err());
+        let mut bad_reason = [0u8; 30];
+        bad_reason[8] = 9;
+        assert!(SlashPayload::try_from(Binary::from(bad_reason)).is_err());
     }
 }

@@ -7,13 +7,14 @@ use cosmwasm_std::{
 use serde::Deserialize;
 use sibyl_api::staking::{ActiveOperator, ExecuteMsg as StakingMsg, QueryMsg as StakingQuery};
 
-/// The fields the escrow reads from the three staking responses it queries: `bond_denom` of
-/// `ConfigResponse`, `attestation_pubkey` of `OperatorResponse` and `operators` of
-/// `ActiveSetResponse`. One decoder for all three (each response fills its own field; the others
+/// The fields the escrow reads from the three staking responses it queries: `bond_denom` and
+/// `unbonding_period` of `ConfigResponse`, `attestation_pubkey` of `OperatorResponse` and
+/// `operators` of `ActiveSetResponse`. One decoder for all three (each response fills its own field; the others
 /// are skipped) keeps the contract's wasm small: every decoded struct type costs kilobytes.
 #[derive(Deserialize)]
 struct StakingFields {
     bond_denom: Option<String>,
+    unbonding_period: Option<u64>,
     attestation_pubkey: Option<Binary>,
     operators: Option<Vec<ActiveOperator>>,
 }
@@ -26,10 +27,18 @@ fn missing(field: &str) -> StdError {
     StdError::msg(format!("the staking contract's response has no {field}"))
 }
 
-pub fn bond_denom(querier: &QuerierWrapper, staking: &Addr) -> StdResult<String> {
-    query(querier, staking, &StakingQuery::Config {})?
-        .bond_denom
-        .ok_or_else(|| missing("bond_denom"))
+/// The staking contract's bond denom and unbonding period (seconds).
+pub fn bond_denom_and_unbonding(
+    querier: &QuerierWrapper,
+    staking: &Addr,
+) -> StdResult<(String, u64)> {
+    let fields = query(querier, staking, &StakingQuery::Config {})?;
+    Ok((
+        fields.bond_denom.ok_or_else(|| missing("bond_denom"))?,
+        fields
+            .unbonding_period
+            .ok_or_else(|| missing("unbonding_period"))?,
+    ))
 }
 
 /// Operators eligible for new jobs, sorted by address.

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use cosmwasm_std::{Addr, Binary, Decimal, Order, StdError, StdResult, Storage, Uint128};
 use cw_storage_plus::{Map, PrimaryKey};
 use serde::{Deserialize, Serialize};
-use sibyl_api::escrow::{Config, DType, JobStatus, SeedSource, TensorSpec};
+use sibyl_api::escrow::{Config, DType, DeclineReason, JobStatus, SeedSource, TensorSpec};
 
 use sibyl_codec::{Reader, Writer};
 
@@ -46,23 +46,38 @@ pub struct Empty {}
 pub trait Record: Sized {
     /// Names the record in error messages.
     const NAME: &'static str;
-    /// Format version, the first byte of every stored record.
+    /// Newest format version; the first byte of every stored record is its layout's version.
     const VERSION: u8 = 1;
+
+    /// The layout this record is written in: [`Self::VERSION`] unless a record type keeps an
+    /// older, shorter layout for values that need none of the newer fields.
+    fn layout(&self) -> u8 {
+        Self::VERSION
+    }
 
     fn write(&self, writer: &mut Writer);
     fn read(reader: &mut Reader) -> StdResult<Self>;
 
+    /// Reads a record of an older layout (written by an earlier contract version or by
+    /// [`Self::layout`]); only [`Self::VERSION`] unless a record type says otherwise.
+    fn read_layout(reader: &mut Reader, version: u8) -> StdResult<Self> {
+        if version != Self::VERSION {
+            return Err(reader.corrupt());
+        }
+        Self::read(reader)
+    }
+
     fn encode(&self) -> Vec<u8> {
         let mut writer = Writer::default();
-        writer.u8(Self::VERSION);
+        writer.u8(self.layout());
         self.write(&mut writer);
         writer.into_bytes()
     }
 
     fn decode(bytes: &[u8]) -> StdResult<Self> {
         let mut reader = Reader::new(bytes, Self::NAME);
-        reader.version(Self::VERSION)?;
-        let record = Self::read(&mut reader)?;
+        let version = reader.u8()?;
+        let record = Self::read_layout(&mut reader, version)?;
         reader.finish()?;
         Ok(record)
     }
@@ -195,6 +210,8 @@ pub struct Job {
     pub input_hash: Binary,
     pub redundancy: u32,
     pub quorum: u32,
+    /// The consumer when it asked to be called back. Jobs submitted before 0.2.0 may name another
+    /// contract.
     pub callback: Option<Addr>,
     pub price: Uint128,
     pub protocol_fee: Uint128,
@@ -207,42 +224,69 @@ pub struct Job {
     /// Winning output hash, once completed.
     pub result_hash: Option<Binary>,
     pub settled_height: Option<u64>,
+    /// What went back to the consumer, once closed (unknown for jobs closed before 0.2.0).
+    pub refund: Option<Uint128>,
 }
 
 impl Job {
     pub fn is_assigned(&self, operator: &Addr) -> bool {
         self.operators.contains(operator)
     }
-
-    /// Commits are closed once every operator has committed or the commit deadline has passed.
-    pub fn commit_phase_closed(&self, progress: &Progress, height: u64) -> bool {
-        progress.commits >= self.redundancy || height > self.commit_deadline
-    }
 }
 
-/// A job's input as stored: inline bytes, or the URI of a remote input (its hash is on the job).
+/// A job's input as stored: inline bytes, or the URI and declared size of a remote input (its
+/// hash is on the job).
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoredInput {
     Inline(Binary),
-    Remote(String),
+    Remote { uri: String, size: u64 },
 }
 
-/// Commit and reveal counts of an open job.
+/// Commit, reveal and decline counts of an open job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Progress {
     pub commits: u32,
     pub reveals: u32,
+    pub declines: u32,
 }
 
-/// An assigned operator's commitment and, once revealed, its output hash.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Assignment {
-    pub commitment: Binary,
-    pub output_hash: Option<Binary>,
+/// An assigned operator's answer: a commitment and, once revealed, its output hash; or a decline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Assignment {
+    Committed {
+        commitment: Binary,
+        output_hash: Option<Binary>,
+    },
+    Declined(DeclineReason),
 }
 
+impl Assignment {
+    pub fn commitment(&self) -> Option<&Binary> {
+        match self {
+            Assignment::Committed { commitment, .. } => Some(commitment),
+            Assignment::Declined(_) => None,
+        }
+    }
+
+    pub fn output_hash(&self) -> Option<&Binary> {
+        match self {
+            Assignment::Committed { output_hash, .. } => output_hash.as_ref(),
+            Assignment::Declined(_) => None,
+        }
+    }
+
+    pub fn declined(&self) -> Option<DeclineReason> {
+        match self {
+            Assignment::Declined(reason) => Some(*reason),
+            Assignment::Committed { .. } => None,
+        }
+    }
+}
+
+/// Layout 2 added the declared size of a remote input (layout 1 reads as size 0: not declared).
 impl Record for StoredInput {
     const NAME: &'static str = "job input";
+    const VERSION: u8 = 2;
 
     fn write(&self, w: &mut Writer) {
         match self {
@@ -250,51 +294,128 @@ impl Record for StoredInput {
                 w.u8(0);
                 w.bytes(data);
             }
-            StoredInput::Remote(uri) => {
+            StoredInput::Remote { uri, size } => {
                 w.u8(1);
                 w.str(uri);
+                w.uint(*size);
             }
         }
     }
 
     fn read(r: &mut Reader) -> StdResult<StoredInput> {
+        Self::read_layout(r, Self::VERSION)
+    }
+
+    fn read_layout(r: &mut Reader, version: u8) -> StdResult<StoredInput> {
+        if !(1..=Self::VERSION).contains(&version) {
+            return Err(r.corrupt());
+        }
         match r.u8()? {
             0 => Ok(StoredInput::Inline(Binary::from(r.bytes()?))),
-            1 => Ok(StoredInput::Remote(r.string()?)),
+            1 => Ok(StoredInput::Remote {
+                uri: r.string()?,
+                size: if version >= 2 { r.uint()? } else { 0 },
+            }),
             _ => Err(r.corrupt()),
         }
     }
 }
 
+/// Layout 1 (commits, reveals) is kept for the usual job without declines; layout 2 adds the
+/// decline count. Progress is rewritten on every commit and reveal, so the byte counts.
 impl Record for Progress {
     const NAME: &'static str = "job progress";
+    const VERSION: u8 = 2;
+
+    fn layout(&self) -> u8 {
+        if self.declines == 0 {
+            1
+        } else {
+            2
+        }
+    }
 
     fn write(&self, w: &mut Writer) {
         w.uint(self.commits);
         w.uint(self.reveals);
+        if self.declines != 0 {
+            w.uint(self.declines);
+        }
     }
 
     fn read(r: &mut Reader) -> StdResult<Progress> {
+        Self::read_layout(r, Self::VERSION)
+    }
+
+    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Progress> {
+        let (commits, reveals) = (r.uint()?, r.uint()?);
+        let declines = match version {
+            1 => 0,
+            2 => r.uint()?,
+            _ => return Err(r.corrupt()),
+        };
         Ok(Progress {
-            commits: r.uint()?,
-            reveals: r.uint()?,
+            commits,
+            reveals,
+            declines,
         })
     }
 }
 
+/// Layout 1 is a commitment and an optional output hash (unchanged since 0.1.0); layout 2 is a
+/// decline and its reason.
 impl Record for Assignment {
     const NAME: &'static str = "assignment";
+    const VERSION: u8 = 2;
+
+    fn layout(&self) -> u8 {
+        match self {
+            Assignment::Committed { .. } => 1,
+            Assignment::Declined(_) => 2,
+        }
+    }
 
     fn write(&self, w: &mut Writer) {
-        w.bytes(&self.commitment);
-        w.option(self.output_hash.as_ref(), |w, hash| w.bytes(hash));
+        match self {
+            Assignment::Committed {
+                commitment,
+                output_hash,
+            } => {
+                w.bytes(commitment);
+                w.option(output_hash.as_ref(), |w, hash| w.bytes(hash));
+            }
+            Assignment::Declined(reason) => w.u8(decline_key(*reason)),
+        }
     }
 
     fn read(r: &mut Reader) -> StdResult<Assignment> {
-        Ok(Assignment {
-            commitment: Binary::from(r.bytes()?),
-            output_hash: r.option(|r| r.bytes().map(Binary::from))?,
-        })
+        Self::read_layout(r, Self::VERSION)
+    }
+
+    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Assignment> {
+        match version {
+            1 => Ok(Assignment::Committed {
+                commitment: Binary::from(r.bytes()?),
+                output_hash: r.option(|r| r.bytes().map(Binary::from))?,
+            }),
+            2 => Ok(Assignment::Declined(match r.u8()? {
+                0 => DeclineReason::InputUnavailable,
+                1 => DeclineReason::InputHashMismatch,
+                2 => DeclineReason::ModelUnavailable,
+                3 => DeclineReason::InvalidInput,
+                _ => return Err(r.corrupt()),
+            })),
+            _ => Err(r.corrupt()),
+        }
+    }
+}
+
+fn decline_key(reason: DeclineReason) -> u8 {
+    match reason {
+        DeclineReason::InputUnavailable => 0,
+        DeclineReason::InputHashMismatch => 1,
+        DeclineReason::ModelUnavailable => 2,
+        DeclineReason::InvalidInput => 3,
     }
 }
 
@@ -350,8 +471,15 @@ impl Record for Uint128 {
     }
 }
 
+/// Default decline fee and window bounds for a config written by 0.1.0, which had none.
+pub const DEFAULT_DECLINE_FEE_BPS: u16 = 2_000;
+pub const DEFAULT_MAX_BLOCK_TIME_SECS: u64 = 10;
+pub const DEFAULT_SETTLEMENT_MARGIN: u64 = 100;
+
+/// Layout 2 appends the decline fee, the maximum block time and the settlement margin.
 impl Record for Config {
     const NAME: &'static str = "config";
+    const VERSION: u8 = 2;
 
     fn write(&self, w: &mut Writer) {
         w.str(self.admin.as_str());
@@ -373,10 +501,20 @@ impl Record for Config {
         w.u8(match self.seed_source {
             SeedSource::BlockData => 0,
         });
+        w.uint(self.decline_fee_bps);
+        w.uint(self.max_block_time_secs);
+        w.uint(self.settlement_margin);
     }
 
     fn read(r: &mut Reader) -> StdResult<Config> {
-        Ok(Config {
+        Self::read_layout(r, Self::VERSION)
+    }
+
+    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Config> {
+        if !(1..=Self::VERSION).contains(&version) {
+            return Err(r.corrupt());
+        }
+        let mut config = Config {
             admin: r.addr()?,
             staking_contract: r.addr()?,
             fee_denom: r.string()?,
@@ -397,7 +535,16 @@ impl Record for Config {
                 0 => SeedSource::BlockData,
                 _ => return Err(r.corrupt()),
             },
-        })
+            decline_fee_bps: DEFAULT_DECLINE_FEE_BPS,
+            max_block_time_secs: DEFAULT_MAX_BLOCK_TIME_SECS,
+            settlement_margin: DEFAULT_SETTLEMENT_MARGIN,
+        };
+        if version >= 2 {
+            config.decline_fee_bps = r.uint()?;
+            config.max_block_time_secs = r.uint()?;
+            config.settlement_margin = r.uint()?;
+        }
+        Ok(config)
     }
 }
 
@@ -450,8 +597,11 @@ impl Record for Model {
     }
 }
 
+/// Layout 2 stores the callback as a tag (0 none, 1 the consumer, 2 another contract named by
+/// a job of 0.1.0) and appends the refund.
 impl Record for Job {
     const NAME: &'static str = "job";
+    const VERSION: u8 = 2;
 
     fn write(&self, w: &mut Writer) {
         w.str(self.consumer.as_str());
@@ -459,7 +609,14 @@ impl Record for Job {
         w.bytes(&self.input_hash);
         w.uint(self.redundancy);
         w.uint(self.quorum);
-        w.option(self.callback.as_ref(), |w, addr| w.str(addr.as_str()));
+        match &self.callback {
+            None => w.u8(0),
+            Some(callback) if *callback == self.consumer => w.u8(1),
+            Some(callback) => {
+                w.u8(2);
+                w.str(callback.as_str());
+            }
+        }
         w.uint(self.price.u128());
         w.uint(self.protocol_fee.u128());
         w.uint(self.submitted_height);
@@ -472,16 +629,33 @@ impl Record for Job {
         w.u8(status_key(self.status));
         w.option(self.result_hash.as_ref(), |w, hash| w.bytes(hash));
         w.option(self.settled_height, |w, height| w.uint(height));
+        w.option(self.refund, |w, refund| w.uint(refund.u128()));
     }
 
     fn read(r: &mut Reader) -> StdResult<Job> {
+        Self::read_layout(r, Self::VERSION)
+    }
+
+    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Job> {
+        if !(1..=Self::VERSION).contains(&version) {
+            return Err(r.corrupt());
+        }
+        let consumer = r.addr()?;
         Ok(Job {
-            consumer: r.addr()?,
             model_hash: Binary::from(r.bytes()?),
             input_hash: Binary::from(r.bytes()?),
             redundancy: r.uint()?,
             quorum: r.uint()?,
-            callback: r.option(Reader::addr)?,
+            callback: match version {
+                1 => r.option(Reader::addr)?,
+                _ => match r.u8()? {
+                    0 => None,
+                    1 => Some(consumer.clone()),
+                    2 => Some(r.addr()?),
+                    _ => return Err(r.corrupt()),
+                },
+            },
+            consumer,
             price: Uint128::new(r.u128()?),
             protocol_fee: Uint128::new(r.u128()?),
             submitted_height: r.uint()?,
@@ -500,6 +674,10 @@ impl Record for Job {
             },
             result_hash: r.option(|r| r.bytes().map(Binary::from))?,
             settled_height: r.option(Reader::uint)?,
+            refund: match version {
+                1 => None,
+                _ => r.option(|r| r.u128().map(Uint128::new))?,
+            },
         })
     }
 }
@@ -537,6 +715,9 @@ mod tests {
             chain_id: "sibyl-1".to_string(),
             callback_gas_limit: 0,
             seed_source: SeedSource::BlockData,
+            decline_fee_bps: 2_000,
+            max_block_time_secs: 6,
+            settlement_margin: u64::MAX,
         }
     }
 
@@ -574,12 +755,14 @@ mod tests {
             status: JobStatus::Completed,
             result_hash: Some(Binary::from([3u8; 32])),
             settled_height: Some(12_360),
+            refund: Some(Uint128::new(100)),
         }
     }
 
     fn record_round_trip<T: Record + PartialEq + std::fmt::Debug>(record: T) {
         let bytes = record.encode();
-        assert_eq!(bytes[0], T::VERSION);
+        assert_eq!(bytes[0], record.layout());
+        assert!(record.layout() <= T::VERSION);
         assert_eq!(T::decode(&bytes).unwrap(), record);
         // Every strict prefix and any trailing byte is refused.
         for len in 0..bytes.len() {
@@ -588,6 +771,8 @@ mod tests {
         assert!(T::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
         let mut other_version = bytes;
         other_version[0] = T::VERSION + 1;
+        assert!(T::decode(&other_version).is_err());
+        other_version[0] = 0;
         assert!(T::decode(&other_version).is_err());
     }
 
@@ -610,24 +795,96 @@ mod tests {
                 status,
                 result_hash: None,
                 settled_height: None,
+                refund: None,
                 operators: vec![],
                 ..job()
             });
         }
+        record_round_trip(Job {
+            callback: Some(job().consumer),
+            ..job()
+        });
+    }
+
+    /// The layouts 0.1.0 wrote, so that a migrated contract reads its stored records.
+    #[test]
+    fn records_written_by_0_1_0_are_read() {
+        let old = job();
+        let mut w = Writer::default();
+        w.u8(1);
+        w.str(old.consumer.as_str());
+        w.bytes(&old.model_hash);
+        w.bytes(&old.input_hash);
+        w.uint(old.redundancy);
+        w.uint(old.quorum);
+        w.option(old.callback.as_ref(), |w, addr| w.str(addr.as_str()));
+        w.uint(old.price.u128());
+        w.uint(old.protocol_fee.u128());
+        w.uint(old.submitted_height);
+        w.uint(old.commit_deadline);
+        w.uint(old.reveal_deadline);
+        w.uint(old.operators.len() as u64);
+        for operator in &old.operators {
+            w.str(operator.as_str());
+        }
+        w.u8(status_key(old.status));
+        w.option(old.result_hash.as_ref(), |w, hash| w.bytes(hash));
+        w.option(old.settled_height, |w, height| w.uint(height));
+        assert_eq!(
+            Job::decode(&w.into_bytes()).unwrap(),
+            Job {
+                refund: None,
+                ..job()
+            }
+        );
+        // 0.1.0's remote input had no size; its progress and assignments are layout 1.
+        assert_eq!(
+            StoredInput::decode(&[1, 1, 3, b'u', b'r', b'i']).unwrap(),
+            StoredInput::Remote {
+                uri: "uri".to_string(),
+                size: 0
+            }
+        );
+        assert_eq!(
+            Progress::decode(&[1, 3, 2]).unwrap(),
+            Progress {
+                commits: 3,
+                reveals: 2,
+                declines: 0
+            }
+        );
+        let mut config_v2 = config().encode();
+        // Layout 1 is layout 2 without its last three fields (2 + 1 + 10 bytes here).
+        config_v2.truncate(config_v2.len() - 13);
+        config_v2[0] = 1;
+        let migrated = Config::decode(&config_v2).unwrap();
+        assert_eq!(migrated.decline_fee_bps, DEFAULT_DECLINE_FEE_BPS);
+        assert_eq!(migrated.max_block_time_secs, DEFAULT_MAX_BLOCK_TIME_SECS);
+        assert_eq!(migrated.settlement_margin, DEFAULT_SETTLEMENT_MARGIN);
+        assert_eq!(migrated.chain_id, config().chain_id);
     }
 
     #[test]
     fn job_record_layout_is_compact() {
-        // 1 version + 18 consumer + 2 × 33 hashes + 2 k, q + 19 callback + 3 price, fee
-        // + 6 heights + 9 operators + 1 status + 34 result + 3 settled height. The JSON layout this
-        // replaced (one-letter field names, base64 hashes) took 309 bytes for the same job.
-        assert_eq!(job().encode().len(), 162);
+        // 1 version + 18 consumer + 2 × 33 hashes + 2 k, q + 19 legacy callback (tag + address)
+        // + 3 price, fee + 6 heights + 9 operators + 1 status + 34 result + 3 settled height
+        // + 2 refund. The JSON layout this replaced (one-letter field names, base64 hashes) took
+        // 309 bytes for the same job.
+        assert_eq!(job().encode().len(), 164);
+        // A callback to the consumer itself is one tag byte.
+        let calling_back = Job {
+            callback: Some(job().consumer),
+            ..job()
+        };
+        assert_eq!(calling_back.encode().len(), 164 - 18);
     }
 
     #[test]
     fn unknown_enum_tags_are_corrupt() {
         let mut bytes = config().encode();
-        *bytes.last_mut().unwrap() = 1;
+        // The seed source tag, before the decline fee (2 bytes), block time (1) and margin (10).
+        let tag = bytes.len() - 14;
+        bytes[tag] = 1;
         let err = Config::decode(&bytes).unwrap_err();
         assert!(
             err.to_string().contains("corrupt stored config record"),
@@ -685,27 +942,57 @@ mod tests {
         record_round_trip(Progress {
             commits: u32::MAX,
             reveals: 7,
+            declines: 0,
         });
-        record_round_trip(Assignment {
+        record_round_trip(Progress {
+            commits: 1,
+            reveals: 0,
+            declines: 2,
+        });
+        record_round_trip(Assignment::Committed {
             commitment: Binary::from([1u8; 32]),
             output_hash: None,
         });
-        record_round_trip(Assignment {
+        record_round_trip(Assignment::Committed {
             commitment: Binary::from([1u8; 32]),
             output_hash: Some(Binary::from([2u8; 32])),
         });
+        for reason in [
+            DeclineReason::InputUnavailable,
+            DeclineReason::InputHashMismatch,
+            DeclineReason::ModelUnavailable,
+            DeclineReason::InvalidInput,
+        ] {
+            record_round_trip(Assignment::Declined(reason));
+        }
+        assert!(Assignment::decode(&[2, 4]).is_err());
         record_round_trip(StoredInput::Inline(Binary::from(b"\x01\x00input")));
-        record_round_trip(StoredInput::Remote("ipfs://x".to_string()));
+        record_round_trip(StoredInput::Remote {
+            uri: "ipfs://x".to_string(),
+            size: 784,
+        });
         record_round_trip(Binary::from(vec![0u8; 70_000]));
         record_round_trip("error: out of gas".to_string());
         record_round_trip(u64::MAX);
         record_round_trip(Uint128::MAX);
-        // A commit's assignment record: version, length, 32 bytes, no output hash.
-        let commit = Assignment {
+        // A commit's assignment record: version, length, 32 bytes, no output hash (as in 0.1.0).
+        let commit = Assignment::Committed {
             commitment: Binary::from([1u8; 32]),
             output_hash: None,
         };
         assert_eq!(commit.encode().len(), 35);
+        // A decline: version and reason.
+        assert_eq!(
+            Assignment::Declined(DeclineReason::InvalidInput).encode(),
+            [2, 3]
+        );
+        // Progress without declines keeps 0.1.0's three bytes.
+        let usual = Progress {
+            commits: 3,
+            reveals: 3,
+            declines: 0,
+        };
+        assert_eq!(usual.encode(), [1, 3, 3]);
     }
 
     #[test]
@@ -713,6 +1000,7 @@ mod tests {
         assert!(StoredInput::decode(&[1]).is_err());
         assert!(StoredInput::decode(&[1, 9, 0]).is_err());
         assert!(StoredInput::decode(&[1, 1, 1, 0xff]).is_err());
+        assert!(StoredInput::decode(&[2, 1, 1, b'u']).is_err());
         assert!(Progress::decode(&[1, 0x80, 0x80, 0x80, 0x80, 0x10, 0]).is_err());
         assert!(String::decode(&[1, 1, 0xff]).is_err());
     }

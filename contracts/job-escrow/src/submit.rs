@@ -1,10 +1,14 @@
 //! `SubmitJob`: validate, take exact payment, draw operators, open the job.
 
 use cosmwasm_std::{
-    to_json_binary, Binary, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Uint128,
+    to_json_binary, Binary, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, QueryRequest,
+    Response, Uint128, WasmQuery,
 };
+use serde::de::IgnoredAny;
 use sibyl_api::attestation::input_hash;
-use sibyl_api::escrow::{events, Config, JobInput, JobStatus, SubmitJobResponse};
+use sibyl_api::escrow::{
+    events, Config, DType, JobInput, JobStatus, SubmitJobResponse, TensorSpec,
+};
 
 use crate::error::ContractError;
 use crate::models::{self, hash32, validate_uri};
@@ -21,7 +25,7 @@ pub struct JobRequest {
     pub input: JobInput,
     pub redundancy: Option<u32>,
     pub quorum: Option<u32>,
-    pub callback: Option<String>,
+    pub callback: bool,
 }
 
 pub fn submit_job(
@@ -37,7 +41,8 @@ pub fn submit_job(
             model_hash: request.model_hash.to_hex(),
         });
     }
-    let (input_hash, stored_input) = validate_input(&config, request.input)?;
+    let input_size = input_size(&model.input_spec)?;
+    let (input_hash, stored_input) = validate_input(&config, request.input, input_size)?;
     let redundancy = request.redundancy.unwrap_or(config.default_redundancy);
     if redundancy == 0 || redundancy > config.max_redundancy {
         return Err(ContractError::InvalidRedundancy {
@@ -45,15 +50,40 @@ pub fn submit_job(
             max: config.max_redundancy,
         });
     }
-    // Default quorum: a strict majority, so two disjoint groups can never both reach it.
-    let quorum = request.quorum.unwrap_or(redundancy / 2 + 1);
+    // A strict majority, so two disjoint groups can never both reach it and one colluder in a
+    // small job cannot outvote the honest operators.
+    let majority = redundancy / 2 + 1;
+    let quorum = request.quorum.unwrap_or(majority);
     if quorum == 0 || quorum > redundancy {
         return Err(ContractError::InvalidQuorum { quorum, redundancy });
     }
-    let callback = request
-        .callback
-        .map(|callback| deps.api.addr_validate(&callback))
-        .transpose()?;
+    if quorum < majority {
+        return Err(ContractError::QuorumNotMajority {
+            quorum,
+            redundancy,
+            min: majority,
+        });
+    }
+    // Only the submitter is ever called back, and only a contract can be.
+    let callback = if request.callback {
+        // The answer's fields are not needed, only whether there is one: decoding it as
+        // `IgnoredAny` keeps `ContractInfoResponse`'s JSON decoder out of the wasm.
+        let contract_info = WasmQuery::ContractInfo {
+            contract_addr: info.sender.to_string(),
+        };
+        if deps
+            .querier
+            .query::<IgnoredAny>(&QueryRequest::Wasm(contract_info))
+            .is_err()
+        {
+            return Err(ContractError::CallbackNeedsContract {
+                sender: info.sender.to_string(),
+            });
+        }
+        Some(info.sender.clone())
+    } else {
+        None
+    };
     let price = job_price(&config, model.cost_units, redundancy)?;
     check_payment(&info.funds, &config.fee_denom, price.total)?;
 
@@ -86,6 +116,7 @@ pub fn submit_job(
         status: JobStatus::Open,
         result_hash: None,
         settled_height: None,
+        refund: None,
     };
     NEXT_JOB_ID.save(deps.storage, &(job_id + 1))?;
     JOBS.save(deps.storage, job_id, &job)?;
@@ -127,9 +158,25 @@ pub fn submit_job(
     Ok(response)
 }
 
+/// Bytes of the model's raw input tensor: elements × dtype size. An input of any other length is
+/// one no operator can run, so it is refused here rather than left to fail the job.
+pub fn input_size(spec: &TensorSpec) -> Result<u64, ContractError> {
+    let dtype_size: u64 = match spec.dtype {
+        DType::I8 | DType::U8 => 1,
+        DType::I32 => 4,
+    };
+    spec.shape
+        .iter()
+        .try_fold(dtype_size, |size, dim| size.checked_mul(u64::from(*dim)))
+        .ok_or_else(|| ContractError::InvalidTensorSpec {
+            reason: "input size overflows".to_string(),
+        })
+}
+
 fn validate_input(
     config: &Config,
     input: JobInput,
+    expected: u64,
 ) -> Result<([u8; 32], StoredInput), ContractError> {
     match input {
         JobInput::Inline { data } => {
@@ -142,12 +189,23 @@ fn validate_input(
                     max: config.max_inline_input_bytes,
                 });
             }
+            if data.len() as u64 != expected {
+                return Err(ContractError::InputSizeMismatch {
+                    size: data.len() as u64,
+                    expected,
+                });
+            }
             Ok((input_hash(&data), StoredInput::Inline(data)))
         }
-        JobInput::Remote { hash, uri } => {
+        JobInput::Remote { hash, uri, size } => {
             let hash = hash32(&hash, "input hash")?;
             validate_uri(&uri)?;
-            Ok((hash, StoredInput::Remote(uri)))
+            // Operators fetch at most `size` bytes, so a declared size that lies is an input hash
+            // mismatch they decline.
+            if size != expected {
+                return Err(ContractError::InputSizeMismatch { size, expected });
+            }
+            Ok((hash, StoredInput::Remote { uri, size }))
         }
     }
 }

@@ -3,7 +3,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use sibyl_api::staking::{ExecuteMsg, InstantiateMsg, QueryMsg};
+use sibyl_api::staking::events::{Migrated, StakingEvent};
+use sibyl_api::staking::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;
 use crate::execute::{admin, delegation, operator, rewards, slashing};
@@ -35,6 +36,7 @@ pub fn instantiate(
         max_commission_change: msg.max_commission_change,
         commission_change_period: msg.commission_change_period,
         max_unbonding_entries: msg.max_unbonding_entries,
+        reward_warmup: msg.reward_warmup,
     };
     admin::validate_config(&config)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
@@ -58,22 +60,34 @@ pub fn execute(
             moniker,
             commission,
             attestation_pubkey,
-        } => operator::register(deps, env, info, moniker, commission, attestation_pubkey),
+            key_signature,
+        } => operator::register(
+            deps,
+            env,
+            info,
+            moniker,
+            commission,
+            attestation_pubkey,
+            key_signature,
+        ),
         ExecuteMsg::EditOperator {
             moniker,
             commission,
         } => operator::edit(deps, env, info, moniker, commission),
-        ExecuteMsg::RotateAttestationKey { attestation_pubkey } => {
-            operator::rotate_attestation_key(deps, info, attestation_pubkey)
-        }
+        ExecuteMsg::RotateAttestationKey {
+            attestation_pubkey,
+            key_signature,
+        } => operator::rotate_attestation_key(deps, env, info, attestation_pubkey, key_signature),
         ExecuteMsg::LeaveOperator {} => operator::leave(deps, env, info),
-        ExecuteMsg::Delegate { operator } => delegation::delegate(deps, info, operator),
+        ExecuteMsg::Delegate { operator } => delegation::delegate(deps, env, info, operator),
         ExecuteMsg::Undelegate { operator, amount } => {
             delegation::undelegate(deps, env, info, operator, amount)
         }
         ExecuteMsg::Claim {} => delegation::claim(deps, env, info),
-        ExecuteMsg::WithdrawRewards { operator } => rewards::withdraw_rewards(deps, info, operator),
-        ExecuteMsg::Distribute { operator } => rewards::distribute(deps, info, operator),
+        ExecuteMsg::WithdrawRewards { operator } => {
+            rewards::withdraw_rewards(deps, env, info, operator)
+        }
+        ExecuteMsg::Distribute { operator } => rewards::distribute(deps, env, info, operator),
         ExecuteMsg::Slash {
             operator,
             fraction,
@@ -105,6 +119,64 @@ pub fn execute(
     }
 }
 
+/// Migrates from an earlier (or the same) version of this contract. Records written by earlier
+/// versions are read as they are (`record::Record::OLDEST_VERSION`), so nothing is rewritten
+/// except the configuration.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    let stored = cw2::get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::MigrateWrongContract {
+            expected: CONTRACT_NAME.to_string(),
+            got: stored.contract,
+        });
+    }
+    let from = parse_version(&stored.version)?;
+    let to = parse_version(CONTRACT_VERSION)?;
+    if from > to {
+        return Err(ContractError::MigrateDowngrade {
+            from: stored.version,
+            to: CONTRACT_VERSION.to_string(),
+        });
+    }
+    let mut config = CONFIG.load(deps.storage)?;
+    // A configuration from before the reward warm-up reads as 0.
+    if config.reward_warmup == 0 {
+        config.reward_warmup = msg
+            .reward_warmup
+            .ok_or(ContractError::MigrateNeedsRewardWarmup)?;
+    }
+    admin::validate_config(&config)?;
+    CONFIG.save(deps.storage, &config)?;
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let event = Migrated {
+        from_version: stored.version,
+        to_version: CONTRACT_VERSION.to_string(),
+    };
+    Ok(Response::new()
+        .add_event(event.to_event())
+        .add_attribute("action", "migrate"))
+}
+
+/// `major.minor.patch`, compared as numbers.
+fn parse_version(version: &str) -> Result<(u64, u64, u64), ContractError> {
+    let invalid = || ContractError::InvalidVersion {
+        version: version.to_string(),
+    };
+    let mut parts = version
+        .split('.')
+        .map(|p| p.parse::<u64>().map_err(|_| invalid()));
+    let triple = (
+        parts.next().ok_or_else(invalid)??,
+        parts.next().ok_or_else(invalid)??,
+        parts.next().ok_or_else(invalid)??,
+    );
+    if parts.next().is_some() {
+        return Err(invalid());
+    }
+    Ok(triple)
+}
+
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
@@ -116,12 +188,18 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::Delegation {
             delegator,
             operator,
-        } => to_json_binary(&query::delegation(deps, delegator, operator)?)?,
+        } => to_json_binary(&query::delegation(deps, env, delegator, operator)?)?,
         QueryMsg::Delegations {
             delegator,
             start_after,
             limit,
-        } => to_json_binary(&query::delegations(deps, delegator, start_after, limit)?)?,
+        } => to_json_binary(&query::delegations(
+            deps,
+            env,
+            delegator,
+            start_after,
+            limit,
+        )?)?,
         QueryMsg::UnbondingEntries {
             delegator,
             start_after,
@@ -136,8 +214,25 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::PendingRewards {
             delegator,
             operator,
-        } => to_json_binary(&query::pending(deps, delegator, operator)?)?,
+        } => to_json_binary(&query::pending(deps, env, delegator, operator)?)?,
         QueryMsg::Slashers {} => to_json_binary(&query::slashers(deps)?)?,
         QueryMsg::ActiveSet {} => to_json_binary(&query::active_set(deps)?)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(parse_version("0.10.2").unwrap(), (0, 10, 2));
+        assert!(parse_version("0.10.2").unwrap() > parse_version("0.9.9").unwrap());
+        for bad in ["", "1", "1.2", "1.2.3.4", "1.2.x", "1.2.3-rc1"] {
+            assert!(matches!(
+                parse_version(bad),
+                Err(ContractError::InvalidVersion { .. })
+            ));
+        }
+    }
 }

@@ -59,6 +59,9 @@ pub enum ContractError {
     #[error("invalid attestation public key: {reason}")]
     InvalidPubkey { reason: String },
 
+    #[error("invalid attestation key signature: {reason}; sign the key-possession digest with the new key")]
+    InvalidKeySignature { reason: String },
+
     #[error("this attestation public key is already registered by {owner}")]
     AttestationKeyInUse { owner: String },
 
@@ -112,6 +115,26 @@ pub enum ContractError {
 
     #[error("invalid configuration: {reason}")]
     InvalidConfig { reason: String },
+
+    #[error("cannot migrate: the contract is {got}, not {expected}")]
+    MigrateWrongContract { expected: String, got: String },
+
+    #[error("cannot migrate from version {from} down to {to}")]
+    MigrateDowngrade { from: String, to: String },
+
+    #[error("cannot migrate: version {version} is not major.minor.patch")]
+    InvalidVersion { version: String },
+
+    #[error("cannot migrate: this version needs a reward_warmup in the migrate message")]
+    MigrateNeedsRewardWarmup,
+
+    #[error("invalid configuration: {field} of {value} seconds is longer than the maximum of {max} seconds")]
+    DurationTooLong { field: String, value: u64, max: u64 },
+
+    #[error(
+        "{what} would end after the last representable block time; lower the configured duration"
+    )]
+    TimeOverflow { what: String },
 }
 
 impl From<OverflowError> for ContractError {

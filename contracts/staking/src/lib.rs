@@ -14,5 +14,6 @@ pub mod shares;
 pub mod state;
 pub mod unbonding;
 pub mod validation;
+pub mod warmup;
 
 pub use crate::error::ContractError;

@@ -1,6 +1,6 @@
 //! Queries. Plural ones are paginated with `start_after` and a capped `limit`.
 
-use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Uint128};
+use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Timestamp, Uint128};
 use cw_storage_plus::Bound;
 use sibyl_api::staking::{
     ActiveOperator, ActiveSetResponse, ConfigResponse, DelegationResponse, DelegationsResponse,
@@ -12,12 +12,13 @@ use sibyl_api::staking::{
 use crate::active_set::{is_active, self_bond};
 use crate::error::ContractError;
 use crate::execute::load_pool;
-use crate::shares::{pending_rewards, token_value};
+use crate::shares::{self, token_value, PendingRewards};
 use crate::state::{
     Delegation, OperatorPool, ACTIVE, CONFIG, DELEGATIONS, POOLS, PROFILES, SLASHERS,
     UNBONDING_ENTRIES,
 };
 use crate::unbonding::entry_value;
+use crate::warmup;
 
 fn page_size(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_QUERY_LIMIT).min(MAX_QUERY_LIMIT) as usize
@@ -37,6 +38,7 @@ pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
         max_commission_change: c.max_commission_change,
         commission_change_period: c.commission_change_period,
         max_unbonding_entries: c.max_unbonding_entries,
+        reward_warmup: c.reward_warmup,
     })
 }
 
@@ -69,6 +71,7 @@ fn operator_response(
         jailed_until: pool.jailed_until,
         status,
         unclaimed_commission: pool.unclaimed_commission,
+        undistributed_rewards: shares::undistributed_rewards(&pool)?,
     })
 }
 
@@ -104,43 +107,50 @@ pub fn operators(
 
 fn delegation_response(
     deps: Deps,
+    env: &Env,
     delegator: Addr,
     operator: Addr,
     delegation: Option<Delegation>,
 ) -> Result<DelegationResponse, ContractError> {
-    let (shares, amount, pending) = match delegation {
-        Some(delegation) => {
-            let pool = load_pool(deps.storage, &operator)?;
-            (
-                delegation.shares,
-                token_value(pool.tokens, pool.shares, delegation.shares)?,
-                pending_rewards(&pool, &delegation)?,
-            )
-        }
-        None => (Uint128::zero(), Uint128::zero(), Uint128::zero()),
-    };
-    Ok(DelegationResponse {
+    let now = env.block.time.seconds();
+    let mut response = DelegationResponse {
         delegator,
         operator,
-        shares,
-        amount,
-        pending_rewards: pending,
-    })
+        shares: Uint128::zero(),
+        amount: Uint128::zero(),
+        pending_rewards: Uint128::zero(),
+        warming_shares: Uint128::zero(),
+        warm_at: None,
+    };
+    if let Some(delegation) = delegation {
+        let pool = load_pool(deps.storage, &response.operator)?;
+        response.shares = delegation.shares;
+        response.amount = token_value(pool.tokens, pool.shares, delegation.shares)?;
+        response.pending_rewards =
+            warmup::pending(deps.storage, &response.operator, &pool, &delegation, now)?.rewards;
+        if let Some(warming) = delegation.warming.filter(|w| w.warm_at > now) {
+            response.warming_shares = warming.shares;
+            response.warm_at = Some(Timestamp::from_seconds(warming.warm_at));
+        }
+    }
+    Ok(response)
 }
 
 pub fn delegation(
     deps: Deps,
+    env: Env,
     delegator: String,
     operator: String,
 ) -> Result<DelegationResponse, ContractError> {
     let delegator = deps.api.addr_validate(&delegator)?;
     let operator = deps.api.addr_validate(&operator)?;
     let delegation = DELEGATIONS.may_load(deps.storage, (&delegator, &operator))?;
-    delegation_response(deps, delegator, operator, delegation)
+    delegation_response(deps, &env, delegator, operator, delegation)
 }
 
 pub fn delegations(
     deps: Deps,
+    env: Env,
     delegator: String,
     start_after: Option<String>,
     limit: Option<u32>,
@@ -161,7 +171,7 @@ pub fn delegations(
         .collect::<StdResult<_>>()?;
     let delegations = items
         .into_iter()
-        .map(|(operator, d)| delegation_response(deps, delegator.clone(), operator, Some(d)))
+        .map(|(operator, d)| delegation_response(deps, &env, delegator.clone(), operator, Some(d)))
         .collect::<Result<_, _>>()?;
     Ok(DelegationsResponse { delegations })
 }
@@ -202,15 +212,25 @@ pub fn unbonding_entries(
 
 pub fn pending(
     deps: Deps,
+    env: Env,
     delegator: String,
     operator: String,
 ) -> Result<PendingRewardsResponse, ContractError> {
     let delegator = deps.api.addr_validate(&delegator)?;
     let operator = deps.api.addr_validate(&operator)?;
     let pool = load_pool(deps.storage, &operator)?;
-    let rewards = match DELEGATIONS.may_load(deps.storage, (&delegator, &operator))? {
-        Some(delegation) => pending_rewards(&pool, &delegation)?,
-        None => Uint128::zero(),
+    let pending = match DELEGATIONS.may_load(deps.storage, (&delegator, &operator))? {
+        Some(delegation) => warmup::pending(
+            deps.storage,
+            &operator,
+            &pool,
+            &delegation,
+            env.block.time.seconds(),
+        )?,
+        None => PendingRewards {
+            rewards: Uint128::zero(),
+            forfeited: Uint128::zero(),
+        },
     };
     let commission = if delegator == operator {
         pool.unclaimed_commission
@@ -218,8 +238,9 @@ pub fn pending(
         Uint128::zero()
     };
     Ok(PendingRewardsResponse {
-        rewards,
+        rewards: pending.rewards,
         commission,
+        forfeited: pending.forfeited,
     })
 }
 

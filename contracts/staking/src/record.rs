@@ -14,9 +14,17 @@ pub trait Record: Sized {
     const NAME: &'static str;
     /// Format version, the first byte of every stored record.
     const VERSION: u8 = 1;
+    /// Oldest format version still read: records written by an earlier contract version stay
+    /// readable after a migration (which cannot rewrite an unbounded number of records).
+    const OLDEST_VERSION: u8 = Self::VERSION;
 
     fn write(&self, writer: &mut Writer);
     fn read(reader: &mut Reader) -> StdResult<Self>;
+
+    /// Reads a record of an older format `version` (`OLDEST_VERSION..VERSION`).
+    fn read_older(reader: &mut Reader, _version: u8) -> StdResult<Self> {
+        Err(reader.corrupt())
+    }
 
     fn encode(&self) -> Vec<u8> {
         let mut writer = Writer::default();
@@ -27,8 +35,14 @@ pub trait Record: Sized {
 
     fn decode(bytes: &[u8]) -> StdResult<Self> {
         let mut reader = Reader::new(bytes, Self::NAME);
-        reader.version(Self::VERSION)?;
-        let record = Self::read(&mut reader)?;
+        let version = reader.u8()?;
+        let record = if version == Self::VERSION {
+            Self::read(&mut reader)?
+        } else if (Self::OLDEST_VERSION..Self::VERSION).contains(&version) {
+            Self::read_older(&mut reader, version)?
+        } else {
+            return Err(reader.corrupt());
+        };
         reader.finish()?;
         Ok(record)
     }

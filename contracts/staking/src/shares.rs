@@ -11,6 +11,8 @@
 use cosmwasm_std::{Decimal, Uint128, Uint256};
 
 use crate::error::ContractError;
+#[cfg(test)]
+use crate::state::Warming;
 use crate::state::{Delegation, OperatorPool};
 
 /// Shares minted per token in an empty pool. More than one share per token keeps the rounding of
@@ -103,18 +105,48 @@ pub fn slash_amount(tokens: Uint128, fraction: Decimal) -> Result<Uint128, Contr
     Ok(tokens.checked_mul_floor(fraction)?)
 }
 
-/// Brings `delegation.rewards` up to date with the pool's accumulator. Must run before the
-/// delegation's shares change.
+/// Brings `delegation.rewards` up to date with the pool's accumulator at block time `now`
+/// (seconds). Must run before the delegation's shares change.
+///
+/// Shares still warming up (`delegation.warming`) earn nothing until `warm_at`: what the
+/// accumulator credited them before that is forfeited into the pool's `reward_carry`, so it is
+/// shared out with the pool's next income (never lost). Once `warm_at` has passed, they earn from
+/// the accumulator value at `warm_at`, which `reward_per_share_at(warm_at)` returns (`None`: no
+/// income since then, so it is the current value).
 pub fn accrue_rewards(
-    pool: &OperatorPool,
+    pool: &mut OperatorPool,
     delegation: &mut Delegation,
+    now: u64,
+    reward_per_share_at: impl FnOnce(u64) -> Result<Option<Uint256>, ContractError>,
 ) -> Result<(), ContractError> {
-    let growth = pool
-        .reward_per_share
-        .checked_sub(delegation.reward_per_share_paid)?;
-    let earned = Uint256::from(delegation.shares).checked_mul(growth)?;
-    delegation.rewards = delegation.rewards.checked_add(earned)?;
-    delegation.reward_per_share_paid = pool.reward_per_share;
+    let current = pool.reward_per_share;
+    let paid = delegation.reward_per_share_paid;
+    let growth = current.checked_sub(paid)?;
+    let (earning, forfeited) = match delegation.warming {
+        None => (
+            Uint256::from(delegation.shares).checked_mul(growth)?,
+            Uint256::zero(),
+        ),
+        Some(warming) => {
+            let warm = Uint256::from(delegation.shares.checked_sub(warming.shares)?);
+            let warming_shares = Uint256::from(warming.shares);
+            let warm_earned = warm.checked_mul(growth)?;
+            if now >= warming.warm_at {
+                let at_warm = reward_per_share_at(warming.warm_at)?.unwrap_or(current);
+                delegation.warming = None;
+                (
+                    warm_earned
+                        .checked_add(warming_shares.checked_mul(current.checked_sub(at_warm)?)?)?,
+                    warming_shares.checked_mul(at_warm.checked_sub(paid)?)?,
+                )
+            } else {
+                (warm_earned, warming_shares.checked_mul(growth)?)
+            }
+        }
+    };
+    delegation.rewards = delegation.rewards.checked_add(earning)?;
+    delegation.reward_per_share_paid = current;
+    pool.reward_carry = pool.reward_carry.checked_add(forfeited)?;
     Ok(())
 }
 
@@ -158,14 +190,39 @@ pub fn take_whole_rewards(delegation: &mut Delegation) -> Result<Uint128, Contra
     Ok(Uint128::try_from(whole)?)
 }
 
-/// Pending rewards of a delegation in whole tokens, without changing it.
+/// A delegation's rewards at `now`, in whole tokens, as accruing them would leave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingRewards {
+    /// Withdrawable by the delegator.
+    pub rewards: Uint128,
+    /// Forfeited by its warming shares: goes to the pool's carry, shared with the next income.
+    pub forfeited: Uint128,
+}
+
+/// The delegation's [`PendingRewards`] at `now`, without changing it or the pool.
 pub fn pending_rewards(
     pool: &OperatorPool,
     delegation: &Delegation,
-) -> Result<Uint128, ContractError> {
-    let mut copy = delegation.clone();
-    accrue_rewards(pool, &mut copy)?;
-    take_whole_rewards(&mut copy)
+    now: u64,
+    reward_per_share_at: impl FnOnce(u64) -> Result<Option<Uint256>, ContractError>,
+) -> Result<PendingRewards, ContractError> {
+    let (mut pool_after, mut copy) = (pool.clone(), delegation.clone());
+    accrue_rewards(&mut pool_after, &mut copy, now, reward_per_share_at)?;
+    let forfeited = pool_after
+        .reward_carry
+        .checked_sub(pool.reward_carry)?
+        .checked_div(Uint256::from(REWARD_SCALE))?;
+    Ok(PendingRewards {
+        rewards: take_whole_rewards(&mut copy)?,
+        forfeited: Uint128::try_from(forfeited)?,
+    })
+}
+
+/// Whole tokens of fee income the pool holds for no delegation yet (forfeited by warming
+/// shares or left by rounding): they are shared out with the pool's next income.
+pub fn undistributed_rewards(pool: &OperatorPool) -> Result<Uint128, ContractError> {
+    let whole = pool.reward_carry.checked_div(Uint256::from(REWARD_SCALE))?;
+    Ok(Uint128::try_from(whole)?)
 }
 
 #[cfg(test)]
@@ -191,7 +248,12 @@ mod tests {
             shares: Uint128::new(shares),
             reward_per_share_paid: paid,
             rewards: Uint256::zero(),
+            warming: None,
         }
+    }
+
+    fn no_snapshot(_: u64) -> Result<Option<Uint256>, ContractError> {
+        Ok(None)
     }
 
     fn u(v: u128) -> Uint128 {
@@ -296,8 +358,8 @@ mod tests {
 
         let mut a = delegation(1, Uint256::zero());
         let mut b = delegation(2, Uint256::zero());
-        accrue_rewards(&p, &mut a).unwrap();
-        accrue_rewards(&p, &mut b).unwrap();
+        accrue_rewards(&mut p, &mut a, 0, no_snapshot).unwrap();
+        accrue_rewards(&mut p, &mut b, 0, no_snapshot).unwrap();
         // Everything is accounted for in scaled units.
         assert_eq!(a.rewards + b.rewards + p.reward_carry, scaled);
         assert_eq!(take_whole_rewards(&mut a).unwrap(), u(3));
@@ -321,7 +383,44 @@ mod tests {
         let mut p = pool(10, 10);
         distribute_income(&mut p, u(20), Decimal::zero()).unwrap();
         let d = delegation(5, Uint256::zero());
-        assert_eq!(pending_rewards(&p, &d).unwrap(), u(10));
+        let pending = pending_rewards(&p, &d, 0, no_snapshot).unwrap();
+        assert_eq!((pending.rewards, pending.forfeited), (u(10), u(0)));
         assert!(d.rewards.is_zero());
+    }
+
+    #[test]
+    fn warming_shares_forfeit_income_before_warm_at_and_earn_after() {
+        let scale = Uint256::from(REWARD_SCALE);
+        // 10 shares, 4 of them warming until t = 100.
+        let mut p = pool(10, 10);
+        let mut d = delegation(10, Uint256::zero());
+        d.warming = Some(Warming {
+            shares: u(4),
+            warm_at: 100,
+        });
+        // Income of 10 tokens: 1 per share.
+        distribute_income(&mut p, u(10), Decimal::zero()).unwrap();
+        let pending = pending_rewards(&p, &d, 50, no_snapshot).unwrap();
+        assert_eq!((pending.rewards, pending.forfeited), (u(6), u(4)));
+        let mut early = d.clone();
+        let mut p_early = p.clone();
+        accrue_rewards(&mut p_early, &mut early, 50, no_snapshot).unwrap();
+        assert_eq!(early.rewards, Uint256::from(6u128) * scale);
+        assert_eq!(p_early.reward_carry, Uint256::from(4u128) * scale);
+        assert_eq!(undistributed_rewards(&p_early).unwrap(), u(4));
+        assert!(early.warming.is_some());
+
+        // At t = 100 the accumulator stood at 1 token per share; another 10 tokens came later.
+        let at_warm = p.reward_per_share;
+        distribute_income(&mut p, u(10), Decimal::zero()).unwrap();
+        accrue_rewards(&mut p, &mut d, 150, |t| {
+            assert_eq!(t, 100);
+            Ok(Some(at_warm))
+        })
+        .unwrap();
+        // 6 warm shares earned both incomes, the 4 others the second only.
+        assert_eq!(d.rewards, Uint256::from(16u128) * scale);
+        assert_eq!(p.reward_carry, Uint256::from(4u128) * scale);
+        assert_eq!(d.warming, None);
     }
 }

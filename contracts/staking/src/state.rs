@@ -24,6 +24,8 @@ pub struct Config {
     pub max_commission_change: Decimal,
     pub commission_change_period: u64,
     pub max_unbonding_entries: u32,
+    /// Seconds newly bonded shares wait before they earn rewards (fixed at instantiation).
+    pub reward_warmup: u64,
 }
 
 /// What an operator says about itself; read on queries, `Distribute` and edits only.
@@ -65,7 +67,20 @@ pub struct Delegation {
     pub reward_per_share_paid: Uint256,
     /// Earned and not withdrawn, in `REWARD_SCALE` units (so fractions of a token are kept).
     pub rewards: Uint256,
+    /// The part of `shares` added recently that earns no rewards yet (see `warmup`).
+    pub warming: Option<Warming>,
 }
+
+/// Shares of a delegation that start to earn rewards at `warm_at` (block time, seconds).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Warming {
+    pub shares: Uint128,
+    pub warm_at: u64,
+}
+
+/// `OperatorPool::reward_per_share` just before the first income of a warm-up epoch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RewardSnapshot(pub Uint256);
 
 /// Undelegated tokens of one operator whose unbonding started in one time bucket
 /// (`unbonding::bucket_index`). Entries hold shares of it, so a slash touches one record per bucket.
@@ -78,6 +93,11 @@ pub struct UnbondingBucket {
     pub max_creation_height: u64,
     /// Completion time of the first entry that joined (the earliest of the bucket).
     pub first_completion: Timestamp,
+    /// Lowest creation height of any entry that joined (the first one's). A slash for an
+    /// infraction at or before it reaches the whole bucket; one after it only part of it.
+    pub min_creation_height: u64,
+    /// Entries that ever joined: the next entry's ordinal.
+    pub joined: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -87,7 +107,24 @@ pub struct UnbondingEntry {
     pub shares: Uint128,
     pub creation_height: u64,
     pub completion_time: Timestamp,
+    /// Position of the entry among those that joined its bucket (`UnbondingBucket::joined`).
+    pub ordinal: u64,
 }
+
+/// A slash that reaches only the entries of a bucket created at or after `infraction_height`
+/// (and present at the time of the slash: ordinal below `joined_before`). It is applied to
+/// those entries when they are claimed (or queried), and the tokens it takes are sent to the
+/// slashed-funds destination then.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartialSlash {
+    pub infraction_height: u64,
+    pub fraction: Decimal,
+    pub joined_before: u64,
+}
+
+/// The partial slashes of one bucket, oldest first; at most `unbonding::MAX_PARTIAL_SLASHES`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PartialSlashes(pub Vec<PartialSlash>);
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnbondingCounter {
@@ -119,6 +156,13 @@ pub const UNBONDING_ENTRIES: RecordMap<(&Addr, u64), UnbondingEntry> =
     RecordMap::new("unbonding_entries");
 pub const UNBONDING_COUNTERS: RecordMap<&Addr, UnbondingCounter> =
     RecordMap::new("unbonding_counters");
+/// Keyed by (operator, start of a warm-up epoch in seconds): written by the first `Distribute`
+/// of each epoch, read when a delegation's warming shares start to earn.
+pub const REWARD_SNAPSHOTS: RecordMap<(&Addr, u64), RewardSnapshot> =
+    RecordMap::new("reward_snapshots");
+/// Keyed like `UNBONDING_BUCKETS`; absent for a bucket no partial slash reached.
+pub const PARTIAL_SLASHES: RecordMap<(&Addr, u64), PartialSlashes> =
+    RecordMap::new("partial_slashes");
 
 // Record layouts: fields in declaration order, integers as varints, times as nanoseconds, 256-bit
 // numbers as their big-endian bytes without leading zeros. Keys are not repeated in the value.
@@ -153,6 +197,9 @@ fn read_u128(r: &mut Reader) -> StdResult<Uint128> {
 
 impl Record for Config {
     const NAME: &'static str = "config";
+    /// 2 added `reward_warmup`.
+    const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
         w.option(self.admin.as_ref(), |w, admin| w.str(admin.as_str()));
@@ -166,9 +213,17 @@ impl Record for Config {
         w.uint(self.max_commission_change.atomics().u128());
         w.uint(self.commission_change_period);
         w.uint(self.max_unbonding_entries);
+        w.uint(self.reward_warmup);
     }
 
     fn read(r: &mut Reader) -> StdResult<Config> {
+        let mut config = Self::read_older(r, 1)?;
+        config.reward_warmup = r.uint()?;
+        Ok(config)
+    }
+
+    /// A version-1 config had no warm-up (0); `migrate` sets one.
+    fn read_older(r: &mut Reader, _version: u8) -> StdResult<Config> {
         Ok(Config {
             admin: r.option(|r| r.addr())?,
             bond_denom: r.string()?,
@@ -181,6 +236,7 @@ impl Record for Config {
             max_commission_change: Decimal::new(read_u128(r)?),
             commission_change_period: r.uint()?,
             max_unbonding_entries: r.uint()?,
+            reward_warmup: 0,
         })
     }
 }
@@ -237,44 +293,95 @@ impl Record for OperatorPool {
 
 impl Record for Delegation {
     const NAME: &'static str = "delegation";
+    /// 2 added `warming`.
+    const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
         w.uint(self.shares);
         write_u256(w, self.reward_per_share_paid);
         write_u256(w, self.rewards);
+        w.option(self.warming, |w, warming| {
+            w.uint(warming.shares);
+            w.uint(warming.warm_at);
+        });
     }
 
     fn read(r: &mut Reader) -> StdResult<Delegation> {
+        let mut delegation = Self::read_older(r, 1)?;
+        delegation.warming = r.option(|r| {
+            Ok(Warming {
+                shares: read_u128(r)?,
+                warm_at: r.uint()?,
+            })
+        })?;
+        Ok(delegation)
+    }
+
+    /// Delegations from before the warm-up existed earn on all their shares.
+    fn read_older(r: &mut Reader, _version: u8) -> StdResult<Delegation> {
         Ok(Delegation {
             shares: read_u128(r)?,
             reward_per_share_paid: read_u256(r)?,
             rewards: read_u256(r)?,
+            warming: None,
         })
+    }
+}
+
+impl Record for RewardSnapshot {
+    const NAME: &'static str = "reward snapshot";
+
+    fn write(&self, w: &mut Writer) {
+        write_u256(w, self.0);
+    }
+
+    fn read(r: &mut Reader) -> StdResult<RewardSnapshot> {
+        read_u256(r).map(RewardSnapshot)
     }
 }
 
 impl Record for UnbondingBucket {
     const NAME: &'static str = "unbonding bucket";
+    /// 2 added `min_creation_height` and `joined`.
+    const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
         w.uint(self.tokens);
         w.uint(self.shares);
         w.uint(self.max_creation_height);
         write_time(w, self.first_completion);
+        w.uint(self.min_creation_height);
+        w.uint(self.joined);
     }
 
     fn read(r: &mut Reader) -> StdResult<UnbondingBucket> {
+        let mut bucket = Self::read_older(r, 1)?;
+        bucket.min_creation_height = r.uint()?;
+        bucket.joined = r.uint()?;
+        Ok(bucket)
+    }
+
+    /// A version-1 bucket's lowest height is unknown: 0 sends every slash that reaches it through
+    /// the exact per-entry path. Its entries all have ordinal 0, so it counts as one joined entry.
+    fn read_older(r: &mut Reader, _version: u8) -> StdResult<UnbondingBucket> {
         Ok(UnbondingBucket {
             tokens: read_u128(r)?,
             shares: read_u128(r)?,
             max_creation_height: r.uint()?,
             first_completion: read_time(r)?,
+            min_creation_height: 0,
+            joined: 1,
         })
     }
 }
 
 impl Record for UnbondingEntry {
     const NAME: &'static str = "unbonding entry";
+    /// 2 added `ordinal`.
+    const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
         w.str(self.operator.as_str());
@@ -282,16 +389,53 @@ impl Record for UnbondingEntry {
         w.uint(self.shares);
         w.uint(self.creation_height);
         write_time(w, self.completion_time);
+        w.uint(self.ordinal);
     }
 
     fn read(r: &mut Reader) -> StdResult<UnbondingEntry> {
+        let mut entry = Self::read_older(r, 1)?;
+        entry.ordinal = r.uint()?;
+        Ok(entry)
+    }
+
+    fn read_older(r: &mut Reader, _version: u8) -> StdResult<UnbondingEntry> {
         Ok(UnbondingEntry {
             operator: r.addr()?,
             bucket: r.uint()?,
             shares: read_u128(r)?,
             creation_height: r.uint()?,
             completion_time: read_time(r)?,
+            ordinal: 0,
         })
+    }
+}
+
+impl Record for PartialSlashes {
+    const NAME: &'static str = "partial slashes";
+
+    fn write(&self, w: &mut Writer) {
+        w.uint(self.0.len() as u64);
+        for slash in &self.0 {
+            w.uint(slash.infraction_height);
+            w.uint(slash.fraction.atomics().u128());
+            w.uint(slash.joined_before);
+        }
+    }
+
+    fn read(r: &mut Reader) -> StdResult<PartialSlashes> {
+        let len: usize = r.uint()?;
+        if len > crate::unbonding::MAX_PARTIAL_SLASHES {
+            return Err(r.corrupt());
+        }
+        let mut slashes = Vec::with_capacity(len);
+        for _ in 0..len {
+            slashes.push(PartialSlash {
+                infraction_height: r.uint()?,
+                fraction: Decimal::new(read_u128(r)?),
+                joined_before: r.uint()?,
+            });
+        }
+        Ok(PartialSlashes(slashes))
     }
 }
 
@@ -350,6 +494,16 @@ mod tests {
                 shares: Uint128::new(42),
                 reward_per_share_paid: Uint256::from(10u128.pow(30)),
                 rewards,
+                warming: None,
+            });
+            round_trip(Delegation {
+                shares: Uint128::MAX,
+                reward_per_share_paid: Uint256::zero(),
+                rewards,
+                warming: Some(Warming {
+                    shares: Uint128::MAX,
+                    warm_at: u64::MAX,
+                }),
             });
         }
         for admin in [None, Some(Addr::unchecked("cosmwasm1admin"))] {
@@ -365,6 +519,7 @@ mod tests {
                 max_commission_change: Decimal::permille(5),
                 commission_change_period: 86_400,
                 max_unbonding_entries: u32::MAX,
+                reward_warmup: 3_600,
             });
         }
         round_trip(OperatorProfile {
@@ -378,6 +533,8 @@ mod tests {
             shares: Uint128::one(),
             max_creation_height: u64::MAX,
             first_completion: Timestamp::from_seconds(9),
+            min_creation_height: 7,
+            joined: u64::MAX,
         });
         round_trip(UnbondingEntry {
             operator: Addr::unchecked("cosmwasm1operator"),
@@ -385,11 +542,49 @@ mod tests {
             shares: Uint128::new(5),
             creation_height: 12,
             completion_time: Timestamp::from_seconds(100),
+            ordinal: 4,
         });
+        round_trip(PartialSlashes::default());
+        round_trip(RewardSnapshot(Uint256::MAX));
+        round_trip(PartialSlashes(vec![
+            PartialSlash {
+                infraction_height: 10,
+                fraction: Decimal::percent(1),
+                joined_before: 2,
+            };
+            crate::unbonding::MAX_PARTIAL_SLASHES
+        ]));
         round_trip(UnbondingCounter {
             pending: u32::MAX,
             next_id: u64::MAX,
         });
+    }
+
+    #[test]
+    fn version_1_unbonding_records_still_decode() {
+        let mut w = Writer::default();
+        w.u8(1);
+        w.uint(100u8);
+        w.uint(10u8);
+        w.uint(42u8);
+        write_time(&mut w, Timestamp::from_seconds(9));
+        let bucket = UnbondingBucket::decode(&w.into_bytes()).unwrap();
+        assert_eq!(bucket.max_creation_height, 42);
+        assert_eq!((bucket.min_creation_height, bucket.joined), (0, 1));
+
+        let mut w = Writer::default();
+        w.u8(1);
+        w.str("cosmwasm1operator");
+        w.uint(3u8);
+        w.uint(5u8);
+        w.uint(12u8);
+        write_time(&mut w, Timestamp::from_seconds(100));
+        let entry = UnbondingEntry::decode(&w.into_bytes()).unwrap();
+        assert_eq!((entry.creation_height, entry.ordinal), (12, 0));
+        // An unknown future version is corrupt.
+        let mut bytes = entry.encode();
+        bytes[0] = 3;
+        assert!(UnbondingEntry::decode(&bytes).is_err());
     }
 
     #[test]

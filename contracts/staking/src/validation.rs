@@ -1,6 +1,7 @@
 //! Validation of operator-supplied data.
 
-use cosmwasm_std::{Api, Decimal};
+use cosmwasm_std::{Addr, Api, Decimal, Env};
+use sibyl_api::attestation::{key_possession_digest, SIGNATURE_LEN};
 use sibyl_api::staking::{ATTESTATION_PUBKEY_LEN, MAX_MONIKER_LEN};
 
 use crate::error::ContractError;
@@ -12,6 +13,63 @@ use crate::error::ContractError;
 /// the key is not a valid point (and `Ok(false)` otherwise). This costs one host call (about 700
 /// SDK gas) instead of linking an elliptic-curve library into the contract.
 pub fn validate_attestation_pubkey(api: &dyn Api, key: &[u8]) -> Result<(), ContractError> {
+    check_key_encoding(key)?;
+    // r = 1, s = 1: a syntactically valid signature, so only the key can make parsing fail.
+    let mut probe_signature = [0u8; SIGNATURE_LEN];
+    probe_signature[31] = 1;
+    probe_signature[63] = 1;
+    match api.secp256k1_verify(&[0u8; 32], &probe_signature, key) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(not_a_point()),
+    }
+}
+
+/// Proof of possession: `signature` must be a secp256k1 signature by `key` over
+/// [`key_possession_digest`] for this chain, this contract and `operator`. Without it anybody
+/// could register a victim's public key first and so block its registration or rotation.
+///
+/// One host call when the proof is good; a failing call is repeated with a probe signature only
+/// to tell a bad key from a bad signature in the error.
+pub fn verify_attestation_key(
+    api: &dyn Api,
+    env: &Env,
+    operator: &Addr,
+    key: &[u8],
+    signature: &[u8],
+) -> Result<(), ContractError> {
+    check_key_encoding(key)?;
+    if signature.len() != SIGNATURE_LEN {
+        return Err(ContractError::InvalidKeySignature {
+            reason: format!(
+                "expected a {SIGNATURE_LEN}-byte compact signature (r ‖ s), got {} bytes",
+                signature.len()
+            ),
+        });
+    }
+    let digest = key_possession_digest(
+        &env.block.chain_id,
+        env.contract.address.as_str(),
+        operator.as_str(),
+        key,
+    );
+    match api.secp256k1_verify(&digest, signature, key) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ContractError::InvalidKeySignature {
+            reason: "it is not a signature by this key over the key-possession digest of this \
+                     chain, contract and operator (sibyl_api::attestation::key_possession_digest)"
+                .to_string(),
+        }),
+        Err(_) => {
+            validate_attestation_pubkey(api, key)?;
+            Err(ContractError::InvalidKeySignature {
+                reason: "malformed signature (r and s must be non-zero and below the curve order)"
+                    .to_string(),
+            })
+        }
+    }
+}
+
+fn check_key_encoding(key: &[u8]) -> Result<(), ContractError> {
     if key.len() != ATTESTATION_PUBKEY_LEN {
         return Err(ContractError::InvalidPubkey {
             reason: format!(
@@ -25,15 +83,12 @@ pub fn validate_attestation_pubkey(api: &dyn Api, key: &[u8]) -> Result<(), Cont
             reason: "a compressed key starts with 0x02 or 0x03".to_string(),
         });
     }
-    // r = 1, s = 1: a syntactically valid signature, so only the key can make parsing fail.
-    let mut probe_signature = [0u8; 64];
-    probe_signature[31] = 1;
-    probe_signature[63] = 1;
-    match api.secp256k1_verify(&[0u8; 32], &probe_signature, key) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(ContractError::InvalidPubkey {
-            reason: "not a point on the secp256k1 curve".to_string(),
-        }),
+    Ok(())
+}
+
+fn not_a_point() -> ContractError {
+    ContractError::InvalidPubkey {
+        reason: "not a point on the secp256k1 curve".to_string(),
     }
 }
 

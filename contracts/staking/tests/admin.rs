@@ -4,7 +4,10 @@ mod suite;
 
 use cosmwasm_std::{Decimal, Uint128};
 use cw_multi_test::{App, Executor};
-use sibyl_api::staking::{ExecuteMsg, InstantiateMsg, MAX_SLASHERS};
+use sibyl_api::staking::{
+    ExecuteMsg, InstantiateMsg, MAX_COMMISSION_CHANGE_PERIOD, MAX_JAIL_DURATION, MAX_SLASHERS,
+    MAX_UNBONDING_PERIOD,
+};
 use sibyl_staking::ContractError;
 use suite::{assert_error, default_instantiate, staking_contract, Suite};
 
@@ -194,5 +197,89 @@ fn update_config_changes_only_given_fields_and_validates() {
     assert_error(
         suite.execute(&stranger, update(None, None, None), &[]),
         ContractError::NotAdmin,
+    );
+}
+
+#[test]
+fn durations_are_bounded_at_instantiation_and_update() {
+    let mut app = App::default();
+    let code = app.store_code(staking_contract());
+    let admin = app.api().addr_make("admin");
+    let destination = app.api().addr_make("dest");
+    type Set = fn(&mut InstantiateMsg, u64);
+    let fields: [(&str, u64, Set); 3] = [
+        ("unbonding_period", MAX_UNBONDING_PERIOD, |m, v| {
+            m.unbonding_period = v
+        }),
+        ("jail_duration", MAX_JAIL_DURATION, |m, v| {
+            m.jail_duration = v
+        }),
+        (
+            "commission_change_period",
+            MAX_COMMISSION_CHANGE_PERIOD,
+            |m, v| m.commission_change_period = v,
+        ),
+    ];
+    for (field, max, set) in fields {
+        for value in [max + 1, u64::MAX] {
+            let mut msg = default_instantiate(&admin, &destination);
+            set(&mut msg, value);
+            assert_error(
+                app.instantiate_contract(code, admin.clone(), &msg, &[], "staking", None),
+                ContractError::DurationTooLong {
+                    field: field.to_string(),
+                    value,
+                    max,
+                },
+            );
+        }
+        let mut msg = default_instantiate(&admin, &destination);
+        set(&mut msg, max);
+        app.instantiate_contract(code, admin.clone(), &msg, &[], "staking", None)
+            .unwrap();
+    }
+
+    let mut suite = Suite::new();
+    let admin = suite.admin.clone();
+    let update = |jail: Option<u64>, period: Option<u64>| ExecuteMsg::UpdateConfig {
+        jail_duration: jail,
+        slashed_funds_destination: None,
+        max_commission: None,
+        max_commission_change: None,
+        commission_change_period: period,
+        max_unbonding_entries: None,
+    };
+    assert_error(
+        suite.execute(&admin, update(Some(MAX_JAIL_DURATION + 1), None), &[]),
+        ContractError::DurationTooLong {
+            field: "jail_duration".to_string(),
+            value: MAX_JAIL_DURATION + 1,
+            max: MAX_JAIL_DURATION,
+        },
+    );
+    assert_error(
+        suite.execute(
+            &admin,
+            update(None, Some(MAX_COMMISSION_CHANGE_PERIOD + 1)),
+            &[],
+        ),
+        ContractError::DurationTooLong {
+            field: "commission_change_period".to_string(),
+            value: MAX_COMMISSION_CHANGE_PERIOD + 1,
+            max: MAX_COMMISSION_CHANGE_PERIOD,
+        },
+    );
+    suite
+        .execute(
+            &admin,
+            update(Some(MAX_JAIL_DURATION), Some(MAX_COMMISSION_CHANGE_PERIOD)),
+            &[],
+        )
+        .unwrap();
+    let config = suite.config();
+    assert_eq!(config.jail_duration, MAX_JAIL_DURATION);
+    assert_eq!(
+        config.commission_change_period,
+        MAX_COMMISSION_CHANGE_PERIOD
     );
 }

@@ -11,11 +11,14 @@ use suite::{
     MIN_SELF_BOND,
 };
 
-fn register_msg(moniker: &str, commission: u64, key: Binary) -> ExecuteMsg {
+/// A registration with `key` and a proof of possession that is never reached (the key is
+/// refused first).
+fn register_with_bad_key(key: Binary) -> ExecuteMsg {
     ExecuteMsg::RegisterOperator {
-        moniker: moniker.to_string(),
-        commission: Decimal::percent(commission),
+        moniker: "ok".to_string(),
+        commission: Decimal::percent(5),
         attestation_pubkey: key,
+        key_signature: Binary::new(vec![1; 64]),
     }
 }
 
@@ -46,7 +49,7 @@ fn register_bonds_the_funds_and_joins_the_active_set() {
 fn register_rejects_bad_funds() {
     let mut suite = Suite::new();
     let op = suite.addr("op");
-    let msg = register_msg("n", 5, pubkey(0));
+    let msg = suite.register_msg(&op, "n", Decimal::percent(5), 0);
     assert_error(
         suite.execute(&op, msg.clone(), &[]),
         ContractError::NoFunds {
@@ -87,20 +90,28 @@ fn register_validates_moniker_commission_and_key() {
     let mut suite = Suite::new();
     let op = suite.addr("op");
     assert_error(
-        suite.execute_paid(&op, register_msg("", 5, pubkey(0)), 5_000),
+        suite.execute_paid(
+            &op,
+            suite.register_msg(&op, "", Decimal::percent(5), 0),
+            5_000,
+        ),
         ContractError::InvalidMoniker {
             reason: "it is empty".to_string(),
         },
     );
     assert_error(
-        suite.execute_paid(&op, register_msg("ok", 21, pubkey(0)), 5_000),
+        suite.execute_paid(
+            &op,
+            suite.register_msg(&op, "ok", Decimal::percent(21), 0),
+            5_000,
+        ),
         ContractError::CommissionOutOfRange {
             commission: Decimal::percent(21),
             max: Decimal::percent(20),
         },
     );
     assert_error(
-        suite.execute_paid(&op, register_msg("ok", 5, Binary::new(vec![2; 32])), 5_000),
+        suite.execute_paid(&op, register_with_bad_key(Binary::new(vec![2; 32])), 5_000),
         ContractError::InvalidPubkey {
             reason: "expected 33 bytes (compressed secp256k1), got 32".to_string(),
         },
@@ -110,7 +121,7 @@ fn register_validates_moniker_commission_and_key() {
     off_curve[0] = 2;
     off_curve[32] = 5;
     assert_error(
-        suite.execute_paid(&op, register_msg("ok", 5, Binary::new(off_curve)), 5_000),
+        suite.execute_paid(&op, register_with_bad_key(Binary::new(off_curve)), 5_000),
         ContractError::InvalidPubkey {
             reason: "not a point on the secp256k1 curve".to_string(),
         },
@@ -212,33 +223,37 @@ fn rotate_attestation_key_replaces_it_and_frees_the_old_one() {
     let (a, b) = (suite.addr("a"), suite.addr("b"));
     suite.register(&a, 5_000, 0).unwrap();
     suite.register(&b, 5_000, 1).unwrap();
-    let rotate = |key| ExecuteMsg::RotateAttestationKey {
-        attestation_pubkey: key,
-    };
     assert_error(
-        suite.execute(&a, rotate(pubkey(1)), &[]),
+        suite.execute(&a, suite.rotate_msg(&a, 1), &[]),
         ContractError::AttestationKeyInUse {
             owner: b.to_string(),
         },
     );
     assert_error(
-        suite.execute(&a, rotate(Binary::new(vec![4; 33])), &[]),
+        suite.execute(
+            &a,
+            ExecuteMsg::RotateAttestationKey {
+                attestation_pubkey: Binary::new(vec![4; 33]),
+                key_signature: Binary::new(vec![1; 64]),
+            },
+            &[],
+        ),
         ContractError::InvalidPubkey {
             reason: "a compressed key starts with 0x02 or 0x03".to_string(),
         },
     );
     let stranger = suite.addr("stranger");
     assert_error(
-        suite.execute(&stranger, rotate(pubkey(5)), &[]),
+        suite.execute(&stranger, suite.rotate_msg(&stranger, 5), &[]),
         ContractError::UnknownOperator {
             address: stranger.to_string(),
         },
     );
 
-    suite.execute(&a, rotate(pubkey(2)), &[]).unwrap();
+    suite.execute(&a, suite.rotate_msg(&a, 2), &[]).unwrap();
     assert_eq!(suite.operator(&a).attestation_pubkey, pubkey(2));
     // The old key is free for another operator.
-    suite.execute(&b, rotate(pubkey(0)), &[]).unwrap();
+    suite.execute(&b, suite.rotate_msg(&b, 0), &[]).unwrap();
     assert_eq!(suite.operator(&b).attestation_pubkey, pubkey(0));
 }
 

@@ -2,18 +2,22 @@
 //!
 //! After every action (successful or not):
 //! - conservation: the contract's bank balance equals bonded + unbonding + unclaimed rewards
-//!   (commission, per-delegation rewards and carries, all in exact fixed-point units), with
-//!   nothing pending for the slashed-funds destination (slashed tokens leave immediately);
+//!   (commission, per-delegation rewards and carries, all in exact fixed-point units); what a
+//!   partial slash takes from an unbonding entry stays in its bucket until the entry is claimed,
+//!   and is sent to the slashed-funds destination then;
 //! - share bookkeeping: a pool's shares are the sum of its delegations' shares, a bucket's shares
 //!   the sum of its entries' shares;
 //! - the active set is exactly the `max_active_operators` strongest eligible operators.
 //!
 //! Per account: principal claimed never exceeds principal delegated, and rewards withdrawn never
 //! exceed the account's pro-rata entitlement (rounded up per distribution) plus one token per
-//! delegation that was closed (its sub-token dust returns to the pool and is shared again).
-//! Per slash of fraction f: every delegation of the operator and every entry in a slashable bucket
-//! keeps between floor(v * (1 - f)) and floor(v * (1 - f)) + 2 of its value v; every other entry
-//! keeps all of it.
+//! delegation that was closed (its sub-token dust returns to the pool and is shared again). The
+//! entitlement counts only shares that earn at the distribution: shares still warming up get
+//! nothing (#12), and what they forfeit is carried into a later distribution.
+//! Per slash of fraction f: every delegation of the operator and every unmatured entry requested at
+//! or after the infraction keeps between floor(v * (1 - f)) and floor(v * (1 - f)) + 2 of its
+//! value v (its value after partial slashes); every other entry keeps all of it, including one
+//! requested before the infraction in the same time bucket (#11).
 
 mod suite;
 
@@ -25,9 +29,10 @@ use sibyl_api::staking::ExecuteMsg;
 use sibyl_staking::active_set::is_eligible;
 use sibyl_staking::shares::REWARD_SCALE;
 use sibyl_staking::state::{
-    OperatorPool, DELEGATIONS, POOLS, UNBONDING_BUCKETS, UNBONDING_ENTRIES,
+    OperatorPool, DELEGATIONS, PARTIAL_SLASHES, POOLS, UNBONDING_BUCKETS, UNBONDING_ENTRIES,
 };
-use suite::{pubkey, Suite, MAX_ACTIVE, MIN_SELF_BOND};
+use sibyl_staking::unbonding::{entry_value, MAX_PARTIAL_SLASHES};
+use suite::{Suite, MAX_ACTIVE, MIN_SELF_BOND};
 
 const OPERATORS: usize = 4;
 const ACCOUNTS: usize = 7;
@@ -129,17 +134,13 @@ impl World {
         let mut ledger = Ledger::default();
         for (i, commission) in COMMISSION_PERCENT.iter().enumerate() {
             let self_bond = MIN_SELF_BOND + 500 * i as u128;
-            suite
-                .execute_paid(
-                    &accounts[i],
-                    ExecuteMsg::RegisterOperator {
-                        moniker: format!("op{i}"),
-                        commission: Decimal::percent(*commission),
-                        attestation_pubkey: pubkey(i),
-                    },
-                    self_bond,
-                )
-                .unwrap();
+            let msg = suite.register_msg(
+                &accounts[i],
+                &format!("op{i}"),
+                Decimal::percent(*commission),
+                i,
+            );
+            suite.execute_paid(&accounts[i], msg, self_bond).unwrap();
             *ledger.delegated.entry(i).or_default() += self_bond;
         }
         World {
@@ -208,20 +209,30 @@ impl World {
 
     fn distribute(&mut self, op: usize, amount: u128) {
         let op_addr = self.accounts[op].clone();
-        let holdings: Vec<(usize, u128)> = with_storage(&self.suite, |s| {
-            self.accounts
-                .iter()
-                .enumerate()
-                .map(|(i, who)| {
-                    let shares = DELEGATIONS
-                        .may_load(s, (who, &op_addr))
-                        .unwrap()
-                        .map_or(0, |d| d.shares.u128());
-                    (i, shares)
-                })
-                .collect()
-        });
-        let total_shares: u128 = holdings.iter().map(|(_, s)| s).sum();
+        let now = self.suite.app.block_info().time.seconds();
+        // (account, shares, shares that earn from this income: not warming at `now`)
+        let (holdings, carry): (Vec<(usize, u128, u128)>, Uint256) =
+            with_storage(&self.suite, |s| {
+                let holdings = self
+                    .accounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, who)| {
+                        DELEGATIONS
+                            .may_load(s, (who, &op_addr))
+                            .unwrap()
+                            .map_or((i, 0, 0), |d| {
+                                let warming = d
+                                    .warming
+                                    .filter(|w| w.warm_at > now)
+                                    .map_or(0, |w| w.shares.u128());
+                                (i, d.shares.u128(), d.shares.u128() - warming)
+                            })
+                    })
+                    .collect();
+                (holdings, POOLS.load(s, &op_addr).unwrap().reward_carry)
+            });
+        let total_shares: u128 = holdings.iter().map(|(_, s, _)| s).sum();
         if self.suite.distribute(&op_addr, amount).is_err() {
             return;
         }
@@ -229,13 +240,20 @@ impl World {
             .mul_floor(Decimal::percent(COMMISSION_PERCENT[op]))
             .u128();
         let rest = amount - commission;
+        // The carry holds rounding remainders and the income forfeited by warming shares; it is
+        // shared out with this income.
+        let scale = Uint256::from(REWARD_SCALE);
+        let carried = Uint128::try_from((carry + scale - Uint256::one()) / scale)
+            .unwrap()
+            .u128();
         if total_shares == 0 {
-            *self.ledger.entitled.entry(op).or_default() += amount;
+            *self.ledger.entitled.entry(op).or_default() += amount + carried;
             return;
         }
         *self.ledger.entitled.entry(op).or_default() += commission;
-        for (who, shares) in holdings {
-            *self.ledger.entitled.entry(who).or_default() += (rest * shares).div_ceil(total_shares);
+        for (who, _, earning) in holdings {
+            *self.ledger.entitled.entry(who).or_default() +=
+                ((rest + carried) * earning).div_ceil(total_shares);
         }
     }
 
@@ -248,7 +266,7 @@ impl World {
             .iter()
             .map(|who| (who.clone(), self.value_of(who, &op_addr)))
             .collect();
-        // (delegator, entry id) -> (value, whether its bucket is slashable)
+        // (delegator, entry id) -> (value, whether the slash must reach it)
         let entries_before: Vec<((Addr, u64), u128, bool)> = with_storage(&self.suite, |s| {
             UNBONDING_ENTRIES
                 .range(s, None, None, Order::Ascending)
@@ -257,20 +275,22 @@ impl World {
                     let bucket = UNBONDING_BUCKETS
                         .load(s, (&entry.operator, entry.bucket))
                         .unwrap();
-                    let value = entry
-                        .shares
-                        .multiply_ratio(bucket.tokens, bucket.shares)
-                        .u128();
-                    let hit = entry.operator == op_addr
-                        && bucket.max_creation_height >= infraction_height
-                        && bucket.first_completion > now;
-                    // No entry created at or after the infraction escapes while its whole
-                    // bucket is still unbonding.
-                    if entry.operator == op_addr
-                        && entry.creation_height >= infraction_height
-                        && bucket.first_completion > now
+                    let value = entry_value(s, &entry).unwrap().u128();
+                    let unbonding = entry.operator == op_addr && bucket.first_completion > now;
+                    // Exactly the entries requested at or after the infraction...
+                    let mut hit = unbonding && entry.creation_height >= infraction_height;
+                    // ...except when the bucket holding the infraction already has the most
+                    // partial slashes it records: then that bucket is cut whole.
+                    let partial = PARTIAL_SLASHES
+                        .may_load(s, (&entry.operator, entry.bucket))
+                        .unwrap()
+                        .unwrap_or_default();
+                    if unbonding
+                        && partial.0.len() >= MAX_PARTIAL_SLASHES
+                        && bucket.min_creation_height < infraction_height
+                        && infraction_height <= bucket.max_creation_height
                     {
-                        assert!(hit);
+                        hit = true;
                     }
                     (key, value, hit)
                 })
@@ -294,13 +314,7 @@ impl World {
         with_storage(&self.suite, |s| {
             for ((delegator, id), before, hit) in entries_before {
                 let entry = UNBONDING_ENTRIES.load(s, (&delegator, id)).unwrap();
-                let bucket = UNBONDING_BUCKETS
-                    .load(s, (&entry.operator, entry.bucket))
-                    .unwrap();
-                let after = entry
-                    .shares
-                    .multiply_ratio(bucket.tokens, bucket.shares)
-                    .u128();
+                let after = entry_value(s, &entry).unwrap().u128();
                 if hit {
                     assert!(keep(before) <= after && after <= keep(before) + 2);
                 } else {

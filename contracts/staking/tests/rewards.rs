@@ -5,7 +5,7 @@ mod suite;
 use cosmwasm_std::Uint128;
 use sibyl_api::staking::ExecuteMsg;
 use sibyl_staking::ContractError;
-use suite::{assert_error, Suite, DENOM};
+use suite::{assert_error, Suite, DENOM, WARMED_UP};
 
 #[test]
 fn income_pays_commission_and_the_rest_pro_rata() {
@@ -13,6 +13,7 @@ fn income_pays_commission_and_the_rest_pro_rata() {
     let (op, delegator) = (suite.addr("op"), suite.addr("delegator"));
     suite.register(&op, 1_000, 0).unwrap();
     suite.delegate(&delegator, &op, 3_000).unwrap();
+    suite.advance(WARMED_UP);
     // 10% commission: 100 to the operator, 900 split 1:3.
     suite.distribute(&op, 1_000).unwrap();
     assert_eq!(suite.pending(&delegator, &op).rewards, Uint128::new(675));
@@ -42,6 +43,7 @@ fn remainders_are_carried_to_the_next_income() {
     suite.register(&op, 1_000, 0).unwrap();
     suite.delegate(&a, &op, 1_000).unwrap();
     suite.delegate(&b, &op, 1_000).unwrap();
+    suite.advance(WARMED_UP);
     // 10% of 1 rounds down to 0: the delegators get the unit; 1/3 each is less than a token.
     suite.distribute(&op, 1).unwrap();
     assert_eq!(suite.pending(&a, &op).rewards, Uint128::zero());
@@ -64,6 +66,7 @@ fn rewards_survive_undelegating_everything() {
     let (op, delegator) = (suite.addr("op"), suite.addr("delegator"));
     suite.register(&op, 1_000, 0).unwrap();
     suite.delegate(&delegator, &op, 1_000).unwrap();
+    suite.advance(WARMED_UP);
     suite.distribute(&op, 200).unwrap();
     suite.undelegate(&delegator, &op, 1_000).unwrap();
     assert_eq!(suite.pending(&delegator, &op).rewards, Uint128::new(90));

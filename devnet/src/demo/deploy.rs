@@ -18,6 +18,13 @@ pub const PRICE_PER_UNIT: u128 = 1_000;
 pub const PROTOCOL_FEE_BPS: u16 = 500;
 /// Fewest blocks to commit after submission (and to reveal after the commit deadline).
 pub const MIN_WINDOW_BLOCKS: u64 = 50;
+/// Seconds before new stake earns fees. A real deployment sets it to at least its longest job
+/// (assignment to settlement) so that stake bonded after a job was assigned earns nothing from
+/// it; the demo bonds its stake just before its first job and keeps it short so that rewards show.
+pub const REWARD_WARMUP_SECONDS: u64 = 1;
+/// Share of one operator's fee share paid to an operator that declined a job that then failed.
+pub const DECLINE_FEE_BPS: u16 = 2_000;
+
 /// Wall time the commit and reveal windows cover at least: generous, so that a burst of jobs
 /// queued behind each other never makes an honest operator miss a deadline, whatever the block time.
 pub const MIN_WINDOW_TIME: std::time::Duration = std::time::Duration::from_secs(30);
@@ -97,6 +104,7 @@ pub async fn deploy(
                 max_commission_change: Decimal::percent(5),
                 commission_change_period: 24 * 3600,
                 max_unbonding_entries: 7,
+                reward_warmup: REWARD_WARMUP_SECONDS,
             },
             "sibyl-staking",
         )
@@ -123,6 +131,9 @@ pub async fn deploy(
                 chain_id: chain.chain_id().to_string(),
                 callback_gas_limit: 500_000,
                 seed_source: SeedSource::BlockData,
+                decline_fee_bps: DECLINE_FEE_BPS,
+                max_block_time_secs: 1,
+                settlement_margin: window_blocks,
             },
             "sibyl-job-escrow",
         )

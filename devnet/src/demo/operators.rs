@@ -100,13 +100,24 @@ pub async fn register(
         let delegator = EmbeddedChain::address(&format!("delegator-{}", index + 1));
         chain.mint(&address, coin(SELF_BOND * 2)).await?;
         chain.mint(&delegator, coin(DELEGATION * 2)).await?;
+        let pubkey = keys.attestation_pubkey().to_vec();
+        let possession = sibyl_api::attestation::key_possession_digest(
+            chain.chain_id(),
+            &deployment.staking,
+            &address,
+            &pubkey,
+        );
+        let key_signature = keys
+            .sign_attestation(&possession)
+            .context("cannot sign the attestation key's proof of possession")?;
         execute(
             &chain.client(&address),
             &deployment.staking,
             &staking::ExecuteMsg::RegisterOperator {
                 moniker: moniker.clone(),
                 commission: Decimal::percent(COMMISSION_PERCENT),
-                attestation_pubkey: Binary::from(keys.attestation_pubkey().to_vec()),
+                attestation_pubkey: Binary::from(pubkey),
+                key_signature: Binary::from(key_signature.to_vec()),
             },
             vec![coin(SELF_BOND)],
         )

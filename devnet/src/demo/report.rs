@@ -267,8 +267,9 @@ async fn reconcile(
 
     let staking_balance = chain.balance(&deployment.staking, DENOM).await?;
     let (staking_owed, staking_detail) = staking_owed(chain, deployment, operators).await?;
-    // One delegation per operator (self-bond) and per delegator, plus each pool's carry.
-    let staking_dust_bound = Uint256::from(3 * operators.len() as u128);
+    // Two delegations per operator (self-bond and delegator), each rounding its rewards and its
+    // forfeited income down, plus each pool's carry.
+    let staking_dust_bound = Uint256::from(5 * operators.len() as u128);
     Ok(Reconciliation {
         escrow_balance,
         open_escrow,
@@ -288,6 +289,7 @@ async fn staking_owed(
     let client = chain.client(&deployment.staking);
     let mut stake = Uint256::zero();
     let mut rewards = Uint256::zero();
+    let mut undistributed = Uint256::zero();
     for operator in operators {
         let info: OperatorResponse = query(
             &client,
@@ -298,6 +300,7 @@ async fn staking_owed(
         )
         .await?;
         stake += Uint256::from(info.total_stake);
+        undistributed += Uint256::from(info.undistributed_rewards);
         for delegator in [&operator.address, &operator.delegator] {
             let pending: PendingRewardsResponse = query(
                 &client,
@@ -309,10 +312,13 @@ async fn staking_owed(
             )
             .await?;
             rewards += Uint256::from(pending.rewards) + Uint256::from(pending.commission);
+            undistributed += Uint256::from(pending.forfeited);
         }
     }
-    let detail = format!("bonded {stake} + withdrawable rewards and commission {rewards}");
-    Ok((stake + rewards, detail))
+    let detail = format!(
+        "bonded {stake} + withdrawable rewards and commission {rewards} + undistributed (warm-up) {undistributed}"
+    );
+    Ok((stake + rewards + undistributed, detail))
 }
 
 impl fmt::Display for DemoSummary {

@@ -193,7 +193,7 @@ impl Network {
                 input,
                 redundancy: Some(redundancy),
                 quorum: Some(quorum),
-                callback: None,
+                callback: false,
             },
             vec![price.total],
         )

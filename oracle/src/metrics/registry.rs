@@ -25,15 +25,21 @@ pub enum JobOutcome {
     Refunded,
     /// The consumer cancelled before any commit.
     Cancelled,
+    /// No quorum, but this operator revealed: paid its share, not slashed.
+    PaidWithoutQuorum,
+    /// Declined a job that then failed or was cancelled: paid the decline fee.
+    Declined,
 }
 
 impl JobOutcome {
-    pub const ALL: [JobOutcome; 5] = [
+    pub const ALL: [JobOutcome; 7] = [
         Self::SettledAgreed,
         Self::SettledDissent,
         Self::SettledMissed,
         Self::Refunded,
         Self::Cancelled,
+        Self::PaidWithoutQuorum,
+        Self::Declined,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +49,8 @@ impl JobOutcome {
             Self::SettledMissed => "settled_missed",
             Self::Refunded => "refunded",
             Self::Cancelled => "cancelled",
+            Self::PaidWithoutQuorum => "paid_without_quorum",
+            Self::Declined => "declined",
         }
     }
 }
@@ -51,8 +59,8 @@ impl JobOutcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TxKind {
     Commit,
+    Decline,
     Reveal,
-    Other,
 }
 
 impl TxKind {
@@ -60,7 +68,7 @@ impl TxKind {
         match self {
             Self::Commit => "commit",
             Self::Reveal => "reveal",
-            Self::Other => "other",
+            Self::Decline => "decline",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Why a job step failed: one enum for the whole lifecycle. Each cause knows its metric label,
 //! whether trying the same step again can help, and what the job's task does next.
 
+use sibyl_api::escrow::DeclineReason;
+
 use crate::chain::ChainError;
 use crate::fetch::FetchError;
 use crate::store::{FailureKind, StoreError};
@@ -40,7 +42,10 @@ pub enum JobFailure {
 pub enum NextStep {
     /// Try the same step again after a backoff (network, chain unavailable).
     Retry,
-    /// Nothing this node can do will serve the job: record why and wait for its settlement.
+    /// The job cannot be served: record why and `Decline` it while the commit window is open, so
+    /// the escrow pays instead of slashing this node if the job fails.
+    Decline(DeclineReason),
+    /// Nothing more this node can do: record why and wait for the job's settlement.
     GiveUp,
 }
 
@@ -75,11 +80,40 @@ impl JobFailure {
         }
     }
 
+    /// The step after this failure while attempts remain.
     pub fn next_step(&self) -> NextStep {
         if self.is_transient() {
             NextStep::Retry
         } else {
-            NextStep::GiveUp
+            self.final_step()
+        }
+    }
+
+    /// The step after this failure once the attempts are spent.
+    pub fn final_step(&self) -> NextStep {
+        self.decline_reason()
+            .map_or(NextStep::GiveUp, NextStep::Decline)
+    }
+
+    /// Why the job cannot be served, when this failure means so. Declining is never worse for an
+    /// honest node than staying silent (a decliner is slashed only if the job reaches a quorum
+    /// anyway, as a silent operator always is), so every failure to produce an output declines.
+    pub fn decline_reason(&self) -> Option<DeclineReason> {
+        match self {
+            Self::MalformedWork { .. } => Some(DeclineReason::InvalidInput),
+            Self::Model(_) | Self::Execution(ExecutionError::InvalidModel(_)) => {
+                Some(DeclineReason::ModelUnavailable)
+            }
+            Self::Input(FetchError::HashMismatch { .. }) => Some(DeclineReason::InputHashMismatch),
+            Self::Input(FetchError::TooLarge { .. })
+            | Self::Execution(ExecutionError::Failed(_)) => Some(DeclineReason::InvalidInput),
+            Self::Input(_) => Some(DeclineReason::InputUnavailable),
+            Self::ExecutionAborted(_)
+            | Self::Database(_)
+            | Self::CommitmentMismatch
+            | Self::Signing(_)
+            | Self::Transaction { .. }
+            | Self::WindowMissed { .. } => None,
         }
     }
 
@@ -115,23 +149,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn network_trouble_is_retried_and_wrong_jobs_are_given_up() {
+    fn network_trouble_is_retried_then_declined_and_wrong_jobs_are_declined() {
         let timeout = JobFailure::Input(FetchError::Timeout {
             uri: "https://x".into(),
             after: Duration::from_secs(1),
         });
         assert_eq!(timeout.next_step(), NextStep::Retry);
+        assert_eq!(
+            timeout.final_step(),
+            NextStep::Decline(DeclineReason::InputUnavailable)
+        );
         assert_eq!(timeout.label(), "fetch_unavailable");
         assert_eq!(timeout.kind(), FailureKind::Fetch);
         let mismatch = JobFailure::Model(FetchError::HashMismatch {
             expected: "a".into(),
             actual: "b".into(),
         });
-        assert_eq!(mismatch.next_step(), NextStep::GiveUp);
+        assert_eq!(
+            mismatch.next_step(),
+            NextStep::Decline(DeclineReason::ModelUnavailable)
+        );
         assert_eq!(mismatch.label(), "hash_mismatch");
+        let input_mismatch = JobFailure::Input(FetchError::HashMismatch {
+            expected: "a".into(),
+            actual: "b".into(),
+        });
+        assert_eq!(
+            input_mismatch.next_step(),
+            NextStep::Decline(DeclineReason::InputHashMismatch)
+        );
         let too_large = JobFailure::Input(FetchError::TooLarge { limit: 1 });
         assert_eq!(too_large.label(), "too_large");
-        assert_eq!(too_large.next_step(), NextStep::GiveUp);
+        assert_eq!(
+            too_large.next_step(),
+            NextStep::Decline(DeclineReason::InvalidInput)
+        );
+        let invalid = JobFailure::Execution(ExecutionError::InvalidModel("bad".into()));
+        assert_eq!(
+            invalid.next_step(),
+            NextStep::Decline(DeclineReason::ModelUnavailable)
+        );
     }
 
     #[test]
@@ -147,6 +204,7 @@ mod tests {
         let rejected = tx(ChainError::TxRejected("closed".into()));
         assert_eq!(rejected.label(), "tx_rejected");
         assert_eq!(rejected.next_step(), NextStep::GiveUp);
+        assert_eq!(unavailable.final_step(), NextStep::GiveUp);
     }
 
     #[test]

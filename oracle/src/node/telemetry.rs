@@ -117,6 +117,10 @@ impl NodeMetrics {
             }
             SettlementOutcome::Refunded => self.metrics.job_finished(JobOutcome::Refunded),
             SettlementOutcome::Cancelled => self.metrics.job_finished(JobOutcome::Cancelled),
+            SettlementOutcome::PaidWithoutQuorum => {
+                self.metrics.job_finished(JobOutcome::PaidWithoutQuorum)
+            }
+            SettlementOutcome::Declined => self.metrics.job_finished(JobOutcome::Declined),
         }
         self.metrics.add_earnings(earned);
     }

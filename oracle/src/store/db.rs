@@ -12,8 +12,8 @@ use redb::{
 };
 
 use super::record::{
-    Assignment, Execution, Failure, JobRecord, JobStage, Settlement, SettlementOutcome, Totals,
-    TxRef,
+    Assignment, Decline, Execution, Failure, JobRecord, JobStage, Settlement, SettlementOutcome,
+    Totals, TxRef,
 };
 use super::StoreError;
 
@@ -239,6 +239,18 @@ impl JobStore {
                 return Err(invalid(record, JobStage::Revealed));
             }
             record.reveal = Some(tx);
+            Ok(())
+        })
+    }
+
+    /// Records that the `Decline` transaction was accepted. Fails once the job was committed
+    /// (the escrow takes either a commit or a decline).
+    pub fn mark_declined(&self, job_id: u64, decline: Decline) -> Result<JobRecord, StoreError> {
+        self.update(job_id, JobStage::Declined, |record| {
+            if record.commit.is_some() || record.decline.is_some() {
+                return Err(invalid(record, JobStage::Declined));
+            }
+            record.decline = Some(decline);
             Ok(())
         })
     }

@@ -13,6 +13,6 @@ mod record;
 pub use db::{JobStore, SCHEMA_VERSION};
 pub use error::StoreError;
 pub use record::{
-    Assignment, Execution, Failure, FailureKind, JobRecord, JobStage, JobStatus, Settlement,
-    SettlementOutcome, Totals, TxRef, SALT_LEN,
+    Assignment, Decline, Execution, Failure, FailureKind, JobRecord, JobStage, JobStatus,
+    Settlement, SettlementOutcome, Totals, TxRef, SALT_LEN,
 };

@@ -4,6 +4,8 @@ use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use sibyl_api::escrow::DeclineReason;
+
 use super::StoreError;
 
 /// Length of a commitment salt in bytes.
@@ -95,6 +97,10 @@ pub enum SettlementOutcome {
     Missed,
     /// The consumer cancelled the job before any commit.
     Cancelled,
+    /// No quorum, but this operator revealed: paid its share, not slashed.
+    PaidWithoutQuorum,
+    /// This operator declined a job that then failed or was cancelled: paid the decline fee.
+    Declined,
 }
 
 impl SettlementOutcome {
@@ -106,6 +112,8 @@ impl SettlementOutcome {
             Self::Refunded => "refunded",
             Self::Missed => "missed",
             Self::Cancelled => "cancelled",
+            Self::PaidWithoutQuorum => "paid_without_quorum",
+            Self::Declined => "declined",
         }
     }
 }
@@ -141,6 +149,10 @@ pub struct Failure {
     /// Whether the same step may succeed later (the node tries again on the next chain fact);
     /// otherwise the node has given up on the job and only waits for its settlement.
     pub transient: bool,
+    /// Set when the failure means the job cannot be served: the node declines it for this
+    /// reason while the commit window is open.
+    #[serde(default)]
+    pub decline: Option<DeclineReason>,
 }
 
 impl Failure {
@@ -160,6 +172,16 @@ pub struct JobRecord {
     pub settlement: Option<Settlement>,
     /// Set while the job is failed; cleared when it progresses.
     pub failure: Option<Failure>,
+    /// The `Decline` this node sent instead of a commit.
+    #[serde(default)]
+    pub decline: Option<Decline>,
+}
+
+/// A `Decline` that landed on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decline {
+    pub reason: DeclineReason,
+    pub tx: TxRef,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +198,7 @@ pub enum JobStatus {
     Executed,
     Committed,
     Revealed,
+    Declined(DeclineReason),
     Settled {
         outcome: SettlementOutcome,
         earnings: u128,
@@ -190,6 +213,7 @@ pub enum JobStage {
     Executed,
     Committed,
     Revealed,
+    Declined,
     Settled,
     Failed,
 }
@@ -201,6 +225,7 @@ impl std::fmt::Display for JobStage {
             Self::Executed => "executed",
             Self::Committed => "committed",
             Self::Revealed => "revealed",
+            Self::Declined => "declined",
             Self::Settled => "settled",
             Self::Failed => "failed",
         };
@@ -217,6 +242,7 @@ impl JobRecord {
             reveal: None,
             settlement: None,
             failure: None,
+            decline: None,
         }
     }
 
@@ -234,6 +260,9 @@ impl JobRecord {
         if let Some(failure) = &self.failure {
             return JobStatus::Failed(failure.clone());
         }
+        if let Some(decline) = &self.decline {
+            return JobStatus::Declined(decline.reason);
+        }
         match (&self.execution, &self.commit, &self.reveal) {
             (_, _, Some(_)) => JobStatus::Revealed,
             (_, Some(_), None) => JobStatus::Committed,
@@ -248,6 +277,7 @@ impl JobRecord {
             JobStatus::Executed => JobStage::Executed,
             JobStatus::Committed => JobStage::Committed,
             JobStatus::Revealed => JobStage::Revealed,
+            JobStatus::Declined(_) => JobStage::Declined,
             JobStatus::Settled { .. } => JobStage::Settled,
             JobStatus::Failed(_) => JobStage::Failed,
         }
@@ -268,6 +298,10 @@ pub struct Totals {
     pub refunded: u64,
     pub missed: u64,
     pub cancelled: u64,
+    #[serde(default)]
+    pub paid_without_quorum: u64,
+    #[serde(default)]
+    pub declined: u64,
 }
 
 impl Totals {
@@ -278,6 +312,8 @@ impl Totals {
             SettlementOutcome::Refunded => &mut self.refunded,
             SettlementOutcome::Missed => &mut self.missed,
             SettlementOutcome::Cancelled => &mut self.cancelled,
+            SettlementOutcome::PaidWithoutQuorum => &mut self.paid_without_quorum,
+            SettlementOutcome::Declined => &mut self.declined,
         };
         *counter = counter.saturating_add(1);
     }

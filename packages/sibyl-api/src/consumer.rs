@@ -11,7 +11,9 @@
 //! ```
 //!
 //! which deserializes what the escrow sends (`{"sibyl_callback": {...}}`). The consumer must check
-//! that the sender is the escrow contract it trusts.
+//! that the sender is the escrow contract it trusts. The escrow calls back only the contract that
+//! submitted the job (`SubmitJob { callback: true, .. }`), so a callback from the trusted escrow
+//! is always about one of the consumer's own jobs.
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{to_json_binary, Binary, Coin, CosmosMsg, HexBinary, StdResult, WasmMsg};
@@ -22,7 +24,8 @@ use cosmwasm_std::{to_json_binary, Binary, Coin, CosmosMsg, HexBinary, StdResult
 pub enum CallbackStatus {
     /// A quorum agreed on `output`.
     Completed,
-    /// No quorum by the reveal deadline; the whole price was refunded.
+    /// No quorum by the reveal deadline. `refund` is the price less what revealers and
+    /// decliners were paid and the protocol fee (see docs/escrow.md).
     Failed,
 }
 
@@ -33,8 +36,9 @@ pub struct JobCallback {
     /// The agreed output (canonical encoding), when completed.
     pub output: Option<Binary>,
     pub output_hash: Option<HexBinary>,
-    /// Sent to the consumer by a bank transfer just before this callback: the whole price on
-    /// failure, the shares of operators who did not agree on completion.
+    /// Sent to the consumer by a bank transfer just before this callback (it stays with the
+    /// consumer even if the callback fails: the job query's `refund` reports it too): on
+    /// completion the shares of operators who did not agree, on failure what nobody earned.
     pub refund: Coin,
 }
 

@@ -26,11 +26,15 @@ pub mod events {
     /// On `Reveal`. Attributes: `job_id`, `operator`, `output_hash`.
     pub const REVEAL: &str = "sibyl_reveal";
     /// When a job reaches a terminal state. Attributes: `job_id`, `status` (`completed`,
-    /// `failed` or `cancelled`), `output_hash` (completed only), `refund`.
+    /// `failed` or `cancelled`), `output_hash` (completed only), `refund` (what went back to the
+    /// consumer).
     pub const SETTLE: &str = "sibyl_settle";
-    /// One per penalised operator at settlement. Attributes: `job_id`, `operator`, `reason`
-    /// (`wrong_result` or `missed`), `fraction`.
+    /// One per slash the staking contract carried out (emitted from its reply, so a refused slash
+    /// never shows up here). Attributes: `job_id`, `operator`, `reason` (`wrong_result` or
+    /// `missed`), `fraction`.
     pub const SLASH: &str = "sibyl_slash";
+    /// On `Decline`. Attributes: `job_id`, `operator`, `reason` (see [`super::DeclineReason`]).
+    pub const DECLINE: &str = "sibyl_decline";
     /// A slash the staking contract refused. Attributes: `job_id`, `operator`, `error`.
     pub const SLASH_FAILED: &str = "sibyl_slash_failed";
     /// A fee payment the staking contract refused; the amount went to the treasury.
@@ -79,10 +83,21 @@ pub struct InstantiateMsg {
     pub missed_job_slash: Decimal,
     /// Chain id bound into attestation digests; must equal the chain's id.
     pub chain_id: String,
-    /// Gas given to a consumer's callback; a callback that needs more fails (recorded on the job)
-    /// without blocking settlement.
+    /// Gas given to a consumer's callback (10 000 to 5 000 000); a callback that needs more fails
+    /// (recorded on the job) without blocking settlement.
     pub callback_gas_limit: u64,
     pub seed_source: SeedSource,
+    /// Share of one operator's fee share, in basis points (at most 10 000), paid to each operator
+    /// that declined a job that then failed or was cancelled; the rest of its share goes back to
+    /// the consumer.
+    pub decline_fee_bps: u16,
+    /// Longest block time the chain is expected to have, in seconds (1 to 600). With it, a job's
+    /// windows are held below the staking unbonding period: `(commit_window + reveal_window +
+    /// settlement_margin) × max_block_time_secs < unbonding_period`.
+    pub max_block_time_secs: u64,
+    /// Blocks after the reveal deadline allowed for someone to call `Settle` (1 to
+    /// `MAX_WINDOW_BLOCKS`).
+    pub settlement_margin: u64,
 }
 
 #[cw_serde]
@@ -104,6 +119,9 @@ pub struct Config {
     pub chain_id: String,
     pub callback_gas_limit: u64,
     pub seed_source: SeedSource,
+    pub decline_fee_bps: u16,
+    pub max_block_time_secs: u64,
+    pub settlement_margin: u64,
 }
 
 /// Admin-only changes; `None` keeps the current value. Open jobs keep their price and deadlines;
@@ -126,6 +144,21 @@ pub struct ConfigUpdate {
     pub chain_id: Option<String>,
     pub callback_gas_limit: Option<u64>,
     pub seed_source: Option<SeedSource>,
+    pub decline_fee_bps: Option<u16>,
+    pub max_block_time_secs: Option<u64>,
+    pub settlement_margin: Option<u64>,
+}
+
+/// `migrate` message. Values left `None` keep the current ones; a deployment migrating from
+/// 0.1.0 (whose config has none of these fields) gets the defaults of the escrow crate
+/// (`DEFAULT_DECLINE_FEE_BPS`, `DEFAULT_MAX_BLOCK_TIME_SECS`, `DEFAULT_SETTLEMENT_MARGIN`)
+/// unless it sets them here. The result must pass the same checks as `UpdateConfig`.
+#[cw_serde]
+#[derive(Default)]
+pub struct MigrateMsg {
+    pub decline_fee_bps: Option<u16>,
+    pub max_block_time_secs: Option<u64>,
+    pub settlement_margin: Option<u64>,
 }
 
 #[cw_serde]
@@ -142,12 +175,36 @@ pub struct TensorSpec {
     pub shape: Vec<u32>,
 }
 
-/// A job's input: inline bytes (up to `max_inline_input_bytes`) or a content hash plus a URI where
-/// operators fetch bytes whose sha256 must equal `hash`.
+/// A job's input: the raw input tensor (elements row-major, little-endian), inline (up to
+/// `max_inline_input_bytes`) or as a content hash plus a URI where operators fetch bytes whose
+/// sha256 must equal `hash`. Either way its length must be the model's input size (elements ×
+/// dtype size), which `SubmitJob` checks for inline data and for the declared `size` of a remote
+/// input; operators refuse to download more than `size` bytes.
 #[cw_serde]
 pub enum JobInput {
-    Inline { data: Binary },
-    Remote { hash: HexBinary, uri: String },
+    Inline {
+        data: Binary,
+    },
+    Remote {
+        hash: HexBinary,
+        uri: String,
+        /// Length of the input in bytes. Jobs submitted before 0.2.0 report 0 (not declared).
+        size: u64,
+    },
+}
+
+/// Why an assigned operator declines a job it cannot serve.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum DeclineReason {
+    /// The remote input could not be fetched.
+    InputUnavailable,
+    /// The fetched input's sha256 differs from the job's input hash.
+    InputHashMismatch,
+    /// The model file could not be fetched or does not match its hash.
+    ModelUnavailable,
+    /// The input does not fit the model (size, values).
+    InvalidInput,
 }
 
 #[cw_serde]
@@ -176,12 +233,20 @@ pub enum ExecuteMsg {
         redundancy: Option<u32>,
         /// Matching answers needed (m, 1 ≤ m ≤ k); defaults to a strict majority of k.
         quorum: Option<u32>,
-        /// Contract that receives [`crate::consumer::CallbackExecuteMsg`] when the job ends.
-        callback: Option<String>,
+        /// When true, the submitter (which must be a contract) receives
+        /// [`crate::consumer::CallbackExecuteMsg`] when the job ends. A callback goes to no one
+        /// else, so a consumer knows every callback it gets is for a job it submitted.
+        #[serde(default)]
+        callback: bool,
     },
     /// Assigned operator only, once, while the commit window is open.
     /// `commitment` = [`crate::attestation::commitment`] (32 bytes).
     Commit { job_id: u64, commitment: Binary },
+    /// Assigned operator only, instead of committing, while the commit window is open: the
+    /// operator cannot serve the job. If the job then fails (or is cancelled) the decliner is not
+    /// slashed and is paid `decline_fee_bps` of its share; if the other operators reach a quorum
+    /// anyway, the decliner is slashed for liveness like a silent operator.
+    Decline { job_id: u64, reason: DeclineReason },
     /// Anyone may post it: the attestation signature by the operator's current attestation key
     /// over [`crate::attestation::attestation_digest`] is what counts.
     Reveal {
@@ -195,7 +260,9 @@ pub enum ExecuteMsg {
     /// Anyone. Settles a job whose reveals are all in or whose reveal deadline has passed.
     /// Calling it on a job that is already settled does nothing.
     Settle { job_id: u64 },
-    /// Consumer only, before any commit and while the commit window is open: full refund.
+    /// Consumer only, before any commit and while the commit window is open. Refunds the price
+    /// less the protocol fee and remainder (a cancellation is not free) and the decline fees of
+    /// operators who already declined.
     Cancel { job_id: u64 },
     /// Anyone: sends the accrued protocol fees to the treasury.
     WithdrawTreasury {},
@@ -216,9 +283,10 @@ pub enum JobStatus {
     Open,
     /// A quorum agreed; the output is stored and operators were paid.
     Completed,
-    /// No quorum by the reveal deadline; the consumer was refunded.
+    /// No quorum by the reveal deadline; revealers and decliners were paid, the rest refunded.
     Failed,
-    /// Cancelled by the consumer before any commit; refunded.
+    /// Cancelled by the consumer before any commit; refunded less the protocol fee and decline
+    /// fees.
     Cancelled,
 }
 
@@ -299,12 +367,15 @@ pub struct ModelsResponse {
 /// `total = price_per_unit × cost_units × redundancy`, of which `protocol_fee = ⌊total ×
 /// protocol_fee_bps / 10 000⌋` and `per_operator = ⌊(total − protocol_fee) / redundancy⌋` is paid to
 /// each agreeing operator; `remainder = (total − protocol_fee) mod redundancy` goes to the treasury.
+/// A decliner of a job that fails is paid `decline_fee = ⌊per_operator × decline_fee_bps /
+/// 10 000⌋` (at the fraction in force at settlement).
 #[cw_serde]
 pub struct PriceResponse {
     pub total: Coin,
     pub protocol_fee: Uint128,
     pub per_operator: Uint128,
     pub remainder: Uint128,
+    pub decline_fee: Uint128,
 }
 
 /// What happened to one assigned operator.
@@ -317,9 +388,14 @@ pub enum OperatorOutcome {
     Paid,
     /// Revealed another output than the quorum's: slashed and jailed.
     SlashedWrongResult,
-    /// Did not commit or did not reveal: slashed and jailed.
+    /// Did not commit or did not reveal (or declined a job that reached a quorum anyway): slashed
+    /// and jailed.
     SlashedMissed,
-    /// Revealed, but no quorum formed (or the job was cancelled): neither paid nor slashed.
+    /// Revealed, but no quorum formed: paid its share (its output was published), not slashed.
+    PaidNoQuorum,
+    /// Declined a job that failed or was cancelled: paid the decline fee, not slashed.
+    DeclinePaid,
+    /// The job was cancelled: neither paid nor slashed.
     Unpaid,
 }
 
@@ -328,6 +404,8 @@ pub struct AssignmentResponse {
     pub operator: Addr,
     pub commitment: Option<Binary>,
     pub output_hash: Option<HexBinary>,
+    /// Set when the operator declined the job.
+    pub declined: Option<DeclineReason>,
     pub outcome: OperatorOutcome,
 }
 
@@ -346,7 +424,8 @@ pub struct JobSummary {
     pub input_hash: HexBinary,
     pub redundancy: u32,
     pub quorum: u32,
-    pub callback: Option<Addr>,
+    /// Whether the consumer (a contract) is called back when the job ends.
+    pub callback: bool,
     /// Escrowed payment.
     pub price: Coin,
     pub protocol_fee: Uint128,
@@ -357,6 +436,9 @@ pub struct JobSummary {
     /// Set while the job is open.
     pub phase: Option<JobPhase>,
     pub settled_height: Option<u64>,
+    /// What went back to the consumer, once the job is closed (`None` for jobs closed before
+    /// 0.2.0).
+    pub refund: Option<Coin>,
 }
 
 #[cw_serde]
@@ -366,6 +448,7 @@ pub struct JobResponse {
     pub assignments: Vec<AssignmentResponse>,
     pub commits: u32,
     pub reveals: u32,
+    pub declines: u32,
     /// Set once the job is completed.
     pub result: Option<JobResult>,
     /// The consumer callback's error, if it failed.
@@ -381,9 +464,10 @@ pub struct JobsResponse {
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum WorkAction {
-    /// Compute the output and commit by `deadline_height`.
+    /// Compute the output and commit by `deadline_height` (or `Decline` by then if the job
+    /// cannot be served).
     Commit,
-    /// Committed; the reveal phase opens when every operator has committed or after
+    /// Committed; the reveal phase opens when every operator has committed or declined, or after
     /// `commit_deadline`, whichever comes first.
     AwaitRevealPhase,
     /// Reveal by `deadline_height`.

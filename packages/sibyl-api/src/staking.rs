@@ -4,6 +4,8 @@
 //! are seconds; heights are block heights. Accounting rules (shares, rewards, rounding, slashing)
 //! are described in `docs/staking.md`.
 
+pub mod events;
+
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Decimal, Timestamp, Uint128};
 
@@ -17,6 +19,26 @@ pub const MAX_SLASHERS: u32 = 16;
 pub const ATTESTATION_PUBKEY_LEN: usize = 33;
 /// Longest operator moniker, in bytes.
 pub const MAX_MONIKER_LEN: usize = 64;
+
+/// One year in seconds: the bound on every configured duration. Block times are `u64`
+/// nanoseconds, so an unbounded duration added to the block time overflows (and would make every
+/// undelegation, jailing slash or commission edit fail); a year is far beyond any sensible value.
+pub const MAX_DURATION_SECONDS: u64 = 365 * 24 * 60 * 60;
+/// Longest `unbonding_period` (seconds).
+pub const MAX_UNBONDING_PERIOD: u64 = MAX_DURATION_SECONDS;
+/// Longest `jail_duration` (seconds).
+pub const MAX_JAIL_DURATION: u64 = MAX_DURATION_SECONDS;
+/// Longest `commission_change_period` (seconds).
+pub const MAX_COMMISSION_CHANGE_PERIOD: u64 = MAX_DURATION_SECONDS;
+/// Longest `reward_warmup` (seconds).
+pub const MAX_REWARD_WARMUP: u64 = MAX_DURATION_SECONDS;
+
+/// Whether `fraction` may be passed to `ExecuteMsg::Slash`: strictly between 0 and 1. Zero would
+/// be a no-op slash, and one or more would empty a pool (and break its share price). The escrow
+/// validates its configured slash fractions with the same function.
+pub fn is_valid_slash_fraction(fraction: Decimal) -> bool {
+    !fraction.is_zero() && fraction < Decimal::one()
+}
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -42,6 +64,18 @@ pub struct InstantiateMsg {
     pub commission_change_period: u64,
     /// Most pending unbonding entries one delegator may have (over all operators).
     pub max_unbonding_entries: u32,
+    /// Seconds newly bonded shares wait before they earn fee income (1..=`MAX_REWARD_WARMUP`;
+    /// they start at the next quarter-warm-up boundary after it). Set it to at least the escrow's
+    /// longest job, from assignment to settlement, so that stake arriving after a job was
+    /// assigned earns nothing from it. Fixed for the contract's life.
+    pub reward_warmup: u64,
+}
+
+/// Migrates a deployed staking contract to this version (same contract name, not older).
+#[cw_serde]
+pub struct MigrateMsg {
+    /// Warm-up to use when migrating from a version without one (ignored otherwise).
+    pub reward_warmup: Option<u64>,
 }
 
 #[cw_serde]
@@ -53,6 +87,10 @@ pub enum ExecuteMsg {
         commission: Decimal,
         /// 33-byte compressed secp256k1 public key that signs attestations.
         attestation_pubkey: Binary,
+        /// Proof of possession: 64-byte compact secp256k1 signature (`r ‖ s`) by
+        /// `attestation_pubkey` over `sibyl_api::attestation::key_possession_digest(chain id,
+        /// staking contract address, sender address, attestation_pubkey)`, signed as a prehash.
+        key_signature: Binary,
     },
     /// Changes the sender's moniker and/or commission (bounded by `max_commission_change`, at
     /// most once per `commission_change_period`).
@@ -61,7 +99,11 @@ pub enum ExecuteMsg {
         commission: Option<Decimal>,
     },
     /// Replaces the sender's attestation key; signatures by the old key stop being accepted.
-    RotateAttestationKey { attestation_pubkey: Binary },
+    /// `key_signature` is the new key's proof of possession, as in `RegisterOperator`.
+    RotateAttestationKey {
+        attestation_pubkey: Binary,
+        key_signature: Binary,
+    },
     /// Undelegates the sender's whole self-bond and takes it out of the job rotation for good
     /// (until it registers again). Its delegators keep their delegations and may undelegate.
     LeaveOperator {},
@@ -161,6 +203,7 @@ pub struct ConfigResponse {
     pub max_commission_change: Decimal,
     pub commission_change_period: u64,
     pub max_unbonding_entries: u32,
+    pub reward_warmup: u64,
 }
 
 #[cw_serde]
@@ -192,6 +235,9 @@ pub struct OperatorResponse {
     pub status: OperatorStatus,
     /// Commission accrued and not yet withdrawn.
     pub unclaimed_commission: Uint128,
+    /// Fee income the pool holds for no delegation yet (forfeited by warming shares, or left by
+    /// rounding), in whole tokens: it is shared out with the pool's next income.
+    pub undistributed_rewards: Uint128,
 }
 
 #[cw_serde]
@@ -209,6 +255,10 @@ pub struct DelegationResponse {
     pub amount: Uint128,
     /// Rewards withdrawable now (rounded down; the fraction is kept for later).
     pub pending_rewards: Uint128,
+    /// Shares added recently that earn no rewards before `warm_at` (zero when none).
+    pub warming_shares: Uint128,
+    /// When `warming_shares` start to earn; `None` when no share is warming.
+    pub warm_at: Option<Timestamp>,
 }
 
 #[cw_serde]
@@ -239,6 +289,10 @@ pub struct PendingRewardsResponse {
     pub rewards: Uint128,
     /// Accrued commission (non-zero only when the delegator is the operator).
     pub commission: Uint128,
+    /// Income the delegation's warming shares have forfeited so far (see `warming_shares`): it
+    /// goes back to the pool when the delegation next changes, and is shared out with the pool's
+    /// next income.
+    pub forfeited: Uint128,
 }
 
 #[cw_serde]
@@ -258,4 +312,20 @@ pub struct ActiveSetResponse {
     pub operators: Vec<ActiveOperator>,
     /// Sum of `operators[..].stake`.
     pub total_stake: Uint128,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slash_fractions_are_strictly_between_zero_and_one() {
+        assert!(!is_valid_slash_fraction(Decimal::zero()));
+        assert!(is_valid_slash_fraction(Decimal::new(
+            cosmwasm_std::Uint128::one()
+        )));
+        assert!(is_valid_slash_fraction(Decimal::percent(50)));
+        assert!(!is_valid_slash_fraction(Decimal::one()));
+        assert!(!is_valid_slash_fraction(Decimal::percent(150)));
+    }
 }

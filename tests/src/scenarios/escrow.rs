@@ -115,6 +115,9 @@ fn instantiate_msg(chain: &Chain, staking: &Addr, admin: &Addr) -> InstantiateMs
         chain_id: CHAIN_ID.to_string(),
         callback_gas_limit: 500_000,
         seed_source: SeedSource::BlockData,
+        decline_fee_bps: 2_000,
+        max_block_time_secs: 6,
+        settlement_margin: 100,
     }
 }
 
@@ -179,7 +182,7 @@ pub fn submit_msg(
     d: &EscrowDeployment,
     job_seed: u64,
     redundancy: u32,
-    callback: Option<&Addr>,
+    callback: bool,
 ) -> ExecuteMsg {
     ExecuteMsg::SubmitJob {
         model_hash: HexBinary::from(d.model_hash),
@@ -188,7 +191,7 @@ pub fn submit_msg(
         },
         redundancy: Some(redundancy),
         quorum: None,
-        callback: callback.map(|c| c.to_string()),
+        callback,
     }
 }
 
@@ -216,7 +219,7 @@ pub fn run_job(
     behaviour: Behaviour,
 ) -> Result<JobRun, ScenarioError> {
     let total = price(chain, d, redundancy)?;
-    let submit_msg = submit_msg(d, job_seed, redundancy, None);
+    let submit_msg = submit_msg(d, job_seed, redundancy, false);
     let submit = chain.execute(consumer, &d.escrow, &submit_msg, &[total])?;
     let job_id = submitted_job_id(&submit)?;
     play_job(chain, d, submit, job_id, job_seed, behaviour)
@@ -353,7 +356,7 @@ pub fn measure(
     }
 
     let total = price(chain, &d, 3)?;
-    let cancelled = chain.execute(&consumer, &d.escrow, &submit_msg(&d, 4, 3, None), &[total])?;
+    let cancelled = chain.execute(&consumer, &d.escrow, &submit_msg(&d, 4, 3, false), &[total])?;
     let cancel = ExecuteMsg::Cancel {
         job_id: submitted_job_id(&cancelled)?,
     };

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use cosmwasm_schema::generate_api;
-use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, QueryMsg};
+use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out_dir = PathBuf::from(
@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         instantiate: InstantiateMsg,
         execute: ExecuteMsg,
         query: QueryMsg,
+        migrate: MigrateMsg,
     }
     .render();
     let raw_dir = out_dir.join("raw");

@@ -29,7 +29,7 @@ fn submit_unknown_model() {
         },
         redundancy: Some(1),
         quorum: Some(1),
-        callback: None,
+        callback: false,
     };
     let user = suite.user.clone();
     assert_error(
@@ -45,7 +45,7 @@ fn submit_input_too_large_or_empty() {
     let mut suite = Suite::new(3);
     let user = suite.user.clone();
     let big = vec![0u8; MAX_INLINE_INPUT as usize + 1];
-    let msg = suite.submit_msg(1, 1, &big, None);
+    let msg = suite.submit_msg(1, 1, &big, false);
     assert_error(
         suite.execute_with_funds(&user, &msg, &coins(suite.price(1), DENOM)),
         ContractError::InputTooLarge {
@@ -53,7 +53,7 @@ fn submit_input_too_large_or_empty() {
             max: MAX_INLINE_INPUT,
         },
     );
-    let msg = suite.submit_msg(1, 1, b"", None);
+    let msg = suite.submit_msg(1, 1, b"", false);
     assert_error(
         suite.execute_with_funds(&user, &msg, &coins(suite.price(1), DENOM)),
         ContractError::EmptyInput,
@@ -69,10 +69,11 @@ fn submit_remote_input_is_checked_and_accepted() {
         input: JobInput::Remote {
             hash: HexBinary::from(hash),
             uri: uri.to_string(),
+            size: INPUT.len() as u64,
         },
         redundancy: Some(1),
         quorum: Some(1),
-        callback: None,
+        callback: false,
     };
     let funds = coins(suite.price(1), DENOM);
     let msg = remote(&suite, vec![1; 31], "ipfs://x");
@@ -96,7 +97,8 @@ fn submit_remote_input_is_checked_and_accepted() {
         job.input,
         JobInput::Remote {
             hash: HexBinary::from(vec![1; 32]),
-            uri: "ipfs://x".to_string()
+            uri: "ipfs://x".to_string(),
+            size: INPUT.len() as u64,
         }
     );
 }
@@ -140,15 +142,33 @@ fn submit_bad_redundancy_or_quorum() {
         ),
         (
             4,
-            2,
+            3,
             ContractError::NotEnoughOperators {
                 requested: 4,
                 available: 3,
             },
         ),
+        (
+            4,
+            2,
+            ContractError::QuorumNotMajority {
+                quorum: 2,
+                redundancy: 4,
+                min: 3,
+            },
+        ),
+        (
+            3,
+            1,
+            ContractError::QuorumNotMajority {
+                quorum: 1,
+                redundancy: 3,
+                min: 2,
+            },
+        ),
     ];
     for (k, m, expected) in cases {
-        let msg = suite.submit_msg(k, m, b"input bytes", None);
+        let msg = suite.submit_msg(k, m, INPUT, false);
         let price = suite.price(k.max(1));
         assert_error(
             suite.execute_with_funds(&user, &msg, &coins(price, DENOM)),
@@ -170,7 +190,7 @@ fn submit_wrong_funds() {
             },
         ))
         .unwrap();
-    let msg = suite.submit_msg(3, 2, b"input bytes", None);
+    let msg = suite.submit_msg(3, 2, INPUT, false);
     let price = suite.price(3);
     assert_error(
         suite.execute_with_funds(&user, &msg, &[]),
@@ -230,7 +250,7 @@ fn submit_deprecated_model() {
         )
         .unwrap();
     let user = suite.user.clone();
-    let msg = suite.submit_msg(1, 1, b"input bytes", None);
+    let msg = suite.submit_msg(1, 1, INPUT, false);
     assert_error(
         suite.execute_with_funds(&user, &msg, &coins(suite.price(1), DENOM)),
         ContractError::ModelDeprecated {
@@ -509,6 +529,7 @@ fn a_rotated_out_attestation_key_signs_nothing() {
             suite.staking.clone(),
             &sibyl_api::staking::ExecuteMsg::RotateAttestationKey {
                 attestation_pubkey: pubkey(&new_key),
+                key_signature: key_signature(&suite.app, &suite.staking, &operator, &new_key),
             },
             &[],
         )

@@ -1,13 +1,14 @@
-//! Property tests over random rounds of jobs with honest, wrong, silent and commit-only
-//! operators: conservation of the escrow's and the staking contract's funds, one terminal state
-//! per job, and exactly one payout or refund per job.
+//! Property tests over random rounds of jobs with honest, wrong, silent, commit-only and
+//! declining operators: conservation of the escrow's and the staking contract's funds, one
+//! terminal state per job, exactly one payout or refund per job, and the payouts of failed jobs
+//! (revealers' shares, decline fees) and of declines (never slashed unless a quorum formed).
 
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{coins, Timestamp};
+use cosmwasm_std::Timestamp;
 use cw_multi_test::{AppResponse, Executor};
 use proptest::prelude::*;
-use sibyl_api::escrow::{ExecuteMsg, JobStatus, JobsFilter};
+use sibyl_api::escrow::{DeclineReason, ExecuteMsg, JobStatus, JobsFilter, OperatorOutcome};
 use sibyl_api::staking::OperatorStatus;
 
 use crate::suite::*;
@@ -21,6 +22,7 @@ enum Behaviour {
     Wrong,
     Silent,
     CommitOnly,
+    Decline,
 }
 
 #[derive(Clone, Debug)]
@@ -38,6 +40,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
         1 => Just(Behaviour::Wrong),
         1 => Just(Behaviour::Silent),
         1 => Just(Behaviour::CommitOnly),
+        1 => Just(Behaviour::Decline),
     ]
 }
 
@@ -46,7 +49,8 @@ fn job_plan() -> impl Strategy<Value = JobPlan> {
         .prop_flat_map(|k| {
             (
                 Just(k),
-                1..=k,
+                // A strict majority, as SubmitJob requires.
+                (k / 2 + 1)..=k,
                 prop::collection::vec(behaviour(), k as usize),
                 prop::bool::weighted(0.15),
                 prop::bool::weighted(0.3),
@@ -111,6 +115,10 @@ impl Ledger {
     }
 }
 
+fn count(plan: &JobPlan, pick: fn(&Behaviour) -> bool) -> u32 {
+    plan.behaviours.iter().filter(|b| pick(b)).count() as u32
+}
+
 fn check_escrow_conservation(suite: &Suite) {
     let open: u128 = suite
         .jobs(JobsFilter::Status {
@@ -168,32 +176,46 @@ fn run_round(suite: &mut Suite, ledger: &mut Ledger, plans: &[JobPlan]) {
     let failing = suite.failing_consumer.clone();
     let mut jobs = Vec::new();
     for plan in plans {
-        let callback = plan.failing_callback.then_some(&failing);
-        let msg = suite.submit_msg(plan.redundancy, plan.quorum, b"input bytes", callback);
-        let price = suite.price(plan.redundancy);
-        let response = suite
-            .execute_with_funds(&user, &msg, &coins(price, DENOM))
-            .unwrap();
-        ledger.user_spent += price;
-        jobs.push((job_id_of(&response), plan));
+        // A job with a callback is submitted by the (failing) consumer contract: callbacks go to
+        // the submitter only.
+        let via = plan.failing_callback.then_some(&failing);
+        let job_id = suite.submit(plan.redundancy, plan.quorum, via);
+        ledger.user_spent += suite.price(plan.redundancy);
+        jobs.push((job_id, plan));
     }
     check_escrow_conservation(suite);
 
     for (job_id, plan) in &jobs {
         if plan.cancel {
-            let response = suite
-                .execute(&user, &ExecuteMsg::Cancel { job_id: *job_id })
-                .unwrap();
+            let cancel = ExecuteMsg::Cancel { job_id: *job_id };
+            let response = if plan.failing_callback {
+                suite.forward(&failing, &cancel, &[])
+            } else {
+                suite.execute(&user, &cancel)
+            }
+            .unwrap();
             ledger.record(&response);
-            ledger.user_spent -= suite.price(plan.redundancy);
+            // A cancellation keeps the protocol fee and the remainder.
+            let price = suite.price(plan.redundancy);
+            let fee = price * u128::from(PROTOCOL_FEE_BPS) / 10_000;
+            ledger.user_spent -= price - fee - (price - fee) % u128::from(plan.redundancy);
             continue;
         }
         let assigned = suite.assigned(*job_id);
         for (slot, (operator, behaviour)) in assigned.iter().zip(&plan.behaviours).enumerate() {
-            if !matches!(behaviour, Behaviour::Silent) {
-                suite
-                    .commit(*job_id, operator, &output_of(*behaviour, slot))
-                    .unwrap();
+            match behaviour {
+                Behaviour::Silent => {}
+                Behaviour::Decline => {
+                    let response = suite
+                        .decline(*job_id, operator, DeclineReason::InputUnavailable)
+                        .unwrap();
+                    ledger.record(&response);
+                }
+                _ => {
+                    suite
+                        .commit(*job_id, operator, &output_of(*behaviour, slot))
+                        .unwrap();
+                }
             }
         }
     }
@@ -230,20 +252,52 @@ fn run_round(suite: &mut Suite, ledger: &mut Ledger, plans: &[JobPlan]) {
         let price = suite.price(plan.redundancy);
         let fee = price * u128::from(PROTOCOL_FEE_BPS) / 10_000;
         let share = (price - fee) / u128::from(plan.redundancy);
-        if completed {
+        let remainder = (price - fee) % u128::from(plan.redundancy);
+        let decline_fee = share * u128::from(DECLINE_FEE_BPS) / 10_000;
+        let declined = count(plan, |b| matches!(b, Behaviour::Decline));
+        let revealed = count(plan, |b| matches!(b, Behaviour::Honest | Behaviour::Wrong));
+        let earned = if completed {
             assert_eq!(job.job.status, JobStatus::Completed, "{plan:?}");
-            // The consumer paid for the agreeing operators' shares, the fee and the remainder.
-            ledger.user_spent -= share * u128::from(plan.redundancy - agreeing);
+            // The consumer paid for the agreeing operators' shares, the fee and the remainder;
+            // decliners of a job that reached a quorum are slashed like silent operators.
             ledger.distributed += share * u128::from(agreeing);
+            share * u128::from(agreeing) + fee + remainder
         } else {
             assert_eq!(job.job.status, JobStatus::Failed, "{plan:?}");
-            ledger.user_spent -= price;
+            // Every published output and every decline is paid for; nothing else.
+            let to_operators = share * u128::from(revealed) + decline_fee * u128::from(declined);
+            ledger.distributed += to_operators;
+            if revealed + declined > 0 {
+                to_operators + fee + remainder
+            } else {
+                0
+            }
+        };
+        ledger.user_spent -= price - earned;
+        assert_eq!(
+            job.job.refund.unwrap().amount,
+            cosmwasm_std::Uint256::from(price - earned),
+            "{plan:?}"
+        );
+        for (assignment, behaviour) in job.assignments.iter().zip(&plan.behaviours) {
+            if matches!(behaviour, Behaviour::Decline) {
+                let expected = if completed {
+                    OperatorOutcome::SlashedMissed
+                } else {
+                    OperatorOutcome::DeclinePaid
+                };
+                assert_eq!(assignment.outcome, expected, "{plan:?}");
+            }
         }
         assert_eq!(job.callback_error.is_some(), plan.failing_callback);
     }
     check_escrow_conservation(suite);
     check_staking_conservation(suite, ledger);
-    assert_eq!(suite.balance(&user), USER_FUNDS - ledger.user_spent);
+    // Refunds of jobs with a callback went to the consumer contract that submitted them.
+    assert_eq!(
+        suite.balance(&user) + suite.balance(&failing),
+        USER_FUNDS - ledger.user_spent
+    );
 }
 
 proptest! {

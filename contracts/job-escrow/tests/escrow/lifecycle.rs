@@ -203,7 +203,7 @@ fn committed_but_unrevealed_operator_is_slashed_when_anyone_settles() {
 }
 
 #[test]
-fn no_quorum_refunds_in_full_and_slashes_only_non_responders() {
+fn no_quorum_pays_revealers_and_slashes_only_non_responders() {
     let mut suite = Suite::new(3);
     let user = suite.user.clone();
     let user_before = suite.balance(&user);
@@ -222,12 +222,19 @@ fn no_quorum_refunds_in_full_and_slashes_only_non_responders() {
     let job = suite.job(job_id);
     assert_eq!(job.job.status, JobStatus::Failed);
     assert!(job.result.is_none());
-    assert_eq!(job.assignments[0].outcome, OperatorOutcome::Unpaid);
-    assert_eq!(job.assignments[1].outcome, OperatorOutcome::Unpaid);
+    assert_eq!(job.assignments[0].outcome, OperatorOutcome::PaidNoQuorum);
+    assert_eq!(job.assignments[1].outcome, OperatorOutcome::PaidNoQuorum);
     assert_eq!(job.assignments[2].outcome, OperatorOutcome::SlashedMissed);
-    assert_eq!(suite.balance(&user), user_before);
-    assert_eq!(suite.balance(&suite.escrow.clone()), 0);
-    assert_eq!(suite.treasury_pending(), 0);
+    // Both published outputs are paid for; the silent operator's share comes back.
+    let (share, fee, remainder) = split(&suite, 3);
+    assert_eq!(suite.balance(&user), user_before - suite.price(3) + share);
+    assert_eq!(
+        job.job.refund.unwrap().amount,
+        Uint256::from(share),
+        "the job reports its refund"
+    );
+    assert_eq!(suite.balance(&suite.escrow.clone()), fee + remainder);
+    assert_eq!(suite.treasury_pending(), fee + remainder);
     assert_eq!(
         suite.operator_info(&assigned[0]).total_stake,
         Uint128::new(STAKE)
@@ -249,23 +256,57 @@ fn nobody_commits_then_settle_refunds_and_slashes_everyone() {
     let response = suite.settle(job_id).unwrap();
     assert_eq!(events_of(&response, "wasm-sibyl_slash").count(), 3);
     assert_eq!(suite.job(job_id).job.status, JobStatus::Failed);
+    // Nobody did any work: the whole price comes back.
     assert_eq!(suite.balance(&user), user_before);
+    assert_eq!(suite.treasury_pending(), 0);
 }
 
+/// #5: with k = 2 and m = 2 an operator colluding with the consumer reveals garbage, the job
+/// fails and the consumer reads the honest output from the honest reveal. Before 0.2.0 it got a
+/// full refund, so the honest output was free; now it pays for both published outputs, exactly
+/// what the job would have cost had it completed.
 #[test]
-fn tie_between_two_outputs_is_no_quorum() {
+fn attack_colluder_reveals_garbage_to_get_the_honest_output_for_free() {
     let mut suite = Suite::new(2);
-    let job_id = suite.submit(2, 1, None);
+    let user = suite.user.clone();
+    let user_before = suite.balance(&user);
+    let job_id = suite.submit(2, 2, None);
     let assigned = suite.assigned(job_id);
-    suite.commit(job_id, &assigned[0], OUTPUT).unwrap();
-    suite.commit(job_id, &assigned[1], WRONG).unwrap();
-    suite.reveal(job_id, &assigned[0], OUTPUT).unwrap();
-    suite.reveal(job_id, &assigned[1], WRONG).unwrap();
-    assert_eq!(suite.job(job_id).job.status, JobStatus::Failed);
+    let (honest, colluder) = (&assigned[0], &assigned[1]);
+    suite.commit(job_id, honest, OUTPUT).unwrap();
+    suite.commit(job_id, colluder, WRONG).unwrap();
+    let honest_reveal = suite.reveal(job_id, honest, OUTPUT).unwrap();
+    let response = suite.reveal(job_id, colluder, WRONG).unwrap();
+    assert_eq!(
+        event_attr(&response, "wasm-sibyl_settle", "status").as_deref(),
+        Some("failed")
+    );
+    // The honest output is public (the reveal transaction carries it) ...
+    assert!(event_attr(&honest_reveal, "wasm-sibyl_reveal", "output_hash").is_some());
+    // ... and is no longer free: both revealers are paid, nothing is refunded.
+    let (share, fee, remainder) = split(&suite, 2);
+    assert_eq!(share * 2 + fee + remainder, suite.price(2));
+    assert_eq!(suite.balance(&user), user_before - suite.price(2));
+    let job = suite.job(job_id);
+    assert_eq!(job.job.refund.unwrap().amount, Uint256::zero());
+    assert!(job
+        .assignments
+        .iter()
+        .all(|a| a.outcome == OperatorOutcome::PaidNoQuorum));
+    // A quorum below a strict majority, which let one colluder decide a job, is refused.
+    let msg = suite.submit_msg(2, 1, INPUT, false);
+    assert_error(
+        suite.execute_with_funds(&user, &msg, &coins(suite.price(2), DENOM)),
+        sibyl_job_escrow::ContractError::QuorumNotMajority {
+            quorum: 1,
+            redundancy: 2,
+            min: 2,
+        },
+    );
 }
 
 #[test]
-fn cancel_before_any_commit_refunds_in_full() {
+fn cancel_before_any_commit_refunds_all_but_the_protocol_fee() {
     let mut suite = Suite::new(3);
     let user = suite.user.clone();
     let user_before = suite.balance(&user);
@@ -278,8 +319,10 @@ fn cancel_before_any_commit_refunds_in_full() {
         event_attr(&response, "wasm-sibyl_settle", "status").as_deref(),
         Some("cancelled")
     );
-    assert_eq!(suite.balance(&user), user_before);
-    assert_eq!(suite.balance(&suite.escrow.clone()), 0);
+    let (_, fee, remainder) = split(&suite, 3);
+    assert_eq!(suite.balance(&user), user_before - fee - remainder);
+    assert_eq!(suite.balance(&suite.escrow.clone()), fee + remainder);
+    assert_eq!(suite.treasury_pending(), fee + remainder);
     let job = suite.job(job_id);
     assert_eq!(job.job.status, JobStatus::Cancelled);
     assert!(job
@@ -322,7 +365,7 @@ fn example_consumer_receives_the_result_and_forwards_refunds() {
             user.clone(),
             consumer.clone(),
             &ConsumerMsg::RequestInference {
-                input: Binary::from(b"input bytes"),
+                input: Binary::from(INPUT),
             },
             &coins(suite.price(3), DENOM),
         )
@@ -330,7 +373,7 @@ fn example_consumer_receives_the_result_and_forwards_refunds() {
     let job_id = job_id_of(&response);
     let job = suite.job(job_id);
     assert_eq!(job.job.consumer, consumer);
-    assert_eq!(job.job.callback, Some(consumer.clone()));
+    assert!(job.job.callback);
 
     let assigned = suite.assigned(job_id);
     suite.commit(job_id, &assigned[0], OUTPUT).unwrap();
@@ -367,7 +410,7 @@ fn example_consumer_learns_of_failure_and_refunds_the_user() {
             user.clone(),
             consumer.clone(),
             &ConsumerMsg::RequestInference {
-                input: Binary::from(b"input bytes"),
+                input: Binary::from(INPUT),
             },
             &coins(suite.price(3), DENOM),
         )
@@ -434,7 +477,7 @@ fn failing_callback_is_recorded_and_blocks_nothing() {
 fn jobs_are_listed_by_consumer_and_status() {
     let mut suite = Suite::new(3);
     let first = suite.submit(1, 1, None);
-    let second = suite.submit(2, 1, None);
+    let second = suite.submit(2, 2, None);
     let by_user = suite.jobs(JobsFilter::Consumer {
         address: suite.user.to_string(),
     });

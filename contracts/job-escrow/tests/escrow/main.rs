@@ -1,5 +1,6 @@
 //! Multi-test suites: the escrow with the real staking contract and the example consumer.
 
+mod audit;
 mod errors;
 mod invariants;
 mod lifecycle;

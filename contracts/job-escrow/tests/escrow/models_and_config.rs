@@ -208,6 +208,10 @@ fn price_query_matches_what_submit_charges() {
     assert_eq!(price.protocol_fee, Uint128::new(fee));
     assert_eq!(price.per_operator, Uint128::new((total - fee) / 3));
     assert_eq!(price.remainder, Uint128::new((total - fee) % 3));
+    assert_eq!(
+        price.decline_fee,
+        Uint128::new((total - fee) / 3 * u128::from(DECLINE_FEE_BPS) / 10_000)
+    );
     // The default redundancy applies when none is given.
     let default: PriceResponse = suite.query(&QueryMsg::Price {
         model_hash: suite.model_hash.clone(),
@@ -243,7 +247,19 @@ fn config_updates_are_admin_only_and_validated() {
             ..ConfigUpdate::default()
         },
         ConfigUpdate {
-            wrong_result_slash: Some(Decimal::percent(101)),
+            decline_fee_bps: Some(10_001),
+            ..ConfigUpdate::default()
+        },
+        ConfigUpdate {
+            max_block_time_secs: Some(0),
+            ..ConfigUpdate::default()
+        },
+        ConfigUpdate {
+            max_block_time_secs: Some(601),
+            ..ConfigUpdate::default()
+        },
+        ConfigUpdate {
+            settlement_margin: Some(0),
             ..ConfigUpdate::default()
         },
         ConfigUpdate {
@@ -316,6 +332,9 @@ fn instantiate_checks_denom_and_chain_id() {
         chain_id: suite.app.block_info().chain_id,
         callback_gas_limit: 100_000,
         seed_source: SeedSource::BlockData,
+        decline_fee_bps: 1_000,
+        max_block_time_secs: 6,
+        settlement_margin: 10,
     };
     let admin = suite.admin.clone();
     suite

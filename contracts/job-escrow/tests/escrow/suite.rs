@@ -1,16 +1,18 @@
 //! A small harness around cw-multi-test's `App`: the real staking contract, the escrow, the
-//! example consumer and a consumer whose callback always fails, with signing operators.
+//! example consumer and a consumer contract that forwards messages to the escrow and rejects
+//! every callback, with signing operators.
 
+use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
-    coins, Addr, Binary, Decimal, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, StdError,
-    StdResult, Uint128,
+    coins, to_json_binary, Addr, Binary, Decimal, Deps, DepsMut, Env, HexBinary, MessageInfo,
+    Response, StdError, StdResult, Uint128, WasmMsg,
 };
 use cw_multi_test::{App, AppResponse, BankSudo, ContractWrapper, Executor, SudoMsg};
 use k256::ecdsa::signature::hazmat::PrehashSigner;
 use k256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 use sibyl_api::attestation::{attestation_digest, commitment, input_hash, output_hash};
-use sibyl_api::consumer::CallbackExecuteMsg;
+use sibyl_api::consumer::JobCallback;
 use sibyl_api::escrow::{
     Config, DType, ExecuteMsg, InstantiateMsg, JobInput, JobResponse, JobsFilter, JobsResponse,
     PendingWorkResponse, QueryMsg, SeedSource, TensorSpec, TreasuryResponse,
@@ -28,6 +30,11 @@ pub const REVEAL_WINDOW: u64 = 10;
 pub const USER_FUNDS: u128 = 1_000_000_000;
 pub const MAX_INLINE_INPUT: u32 = 1024;
 pub const MAX_OUTPUT: u32 = 1024;
+pub const DECLINE_FEE_BPS: u16 = 2_000;
+pub const MAX_BLOCK_TIME_SECS: u64 = 6;
+pub const SETTLEMENT_MARGIN: u64 = 100;
+/// An input of the suite model's size (i8 × 1 × 8 × 8).
+pub const INPUT: &[u8] = &[7u8; 64];
 
 pub fn wrong_result_slash() -> Decimal {
     Decimal::percent(10)
@@ -56,13 +63,32 @@ pub struct Suite {
     pub model_hash: HexBinary,
 }
 
+/// What the failing consumer accepts: a message to forward (with the sender's funds) and the
+/// escrow's callback, which it always rejects.
+#[cw_serde]
+pub enum ForwarderMsg {
+    Forward { contract: String, msg: Binary },
+    SibylCallback(JobCallback),
+}
+
 fn failing_execute(
     _deps: DepsMut,
     _env: Env,
-    _info: MessageInfo,
-    _msg: CallbackExecuteMsg,
+    info: MessageInfo,
+    msg: ForwarderMsg,
 ) -> StdResult<Response> {
-    Err(StdError::msg("this consumer rejects every callback"))
+    match msg {
+        ForwarderMsg::Forward { contract, msg } => {
+            Ok(Response::new().add_message(WasmMsg::Execute {
+                contract_addr: contract,
+                msg,
+                funds: info.funds,
+            }))
+        }
+        ForwarderMsg::SibylCallback(_) => {
+            Err(StdError::msg("this consumer rejects every callback"))
+        }
+    }
 }
 
 fn failing_instantiate(
@@ -85,6 +111,21 @@ pub fn operator_key(index: usize) -> SigningKey {
 
 pub fn pubkey(key: &SigningKey) -> Binary {
     Binary::from(key.verifying_key().to_encoded_point(true).as_bytes())
+}
+
+/// Seconds before new stake earns fees (the staking contract's JIT-delegation guard); short, so
+/// that the suite's stake earns from its first job after one block.
+pub const REWARD_WARMUP: u64 = 1;
+
+/// The attestation key's proof of possession for `operator` in `staking`.
+pub fn key_signature(app: &App, staking: &Addr, operator: &Addr, key: &SigningKey) -> Binary {
+    let digest = sibyl_api::attestation::key_possession_digest(
+        &app.block_info().chain_id,
+        staking.as_str(),
+        operator.as_str(),
+        &pubkey(key),
+    );
+    Suite::sign(key, &digest)
 }
 
 impl Suite {
@@ -128,6 +169,7 @@ impl Suite {
                     max_commission_change: Decimal::percent(5),
                     commission_change_period: 86_400,
                     max_unbonding_entries: 7,
+                    reward_warmup: REWARD_WARMUP,
                 },
                 &[],
                 "sibyl-staking",
@@ -145,6 +187,7 @@ impl Suite {
                     moniker: format!("operator {index}"),
                     commission: Decimal::percent(10),
                     attestation_pubkey: pubkey(&key),
+                    key_signature: key_signature(&app, &staking, &addr, &key),
                 },
                 &coins(*stake, DENOM),
             )
@@ -152,14 +195,7 @@ impl Suite {
             operators.push(Operator { addr, key });
         }
 
-        let escrow_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                sibyl_job_escrow::contract::execute,
-                sibyl_job_escrow::contract::instantiate,
-                sibyl_job_escrow::contract::query,
-            )
-            .with_reply(sibyl_job_escrow::contract::reply),
-        ));
+        let escrow_code = app.store_code(escrow_contract());
         let chain_id = app.block_info().chain_id;
         let escrow = app
             .instantiate_contract(
@@ -183,10 +219,13 @@ impl Suite {
                     chain_id,
                     callback_gas_limit: 200_000,
                     seed_source: SeedSource::BlockData,
+                    decline_fee_bps: DECLINE_FEE_BPS,
+                    max_block_time_secs: MAX_BLOCK_TIME_SECS,
+                    settlement_margin: SETTLEMENT_MARGIN,
                 },
                 &[],
                 "sibyl-job-escrow",
-                None,
+                Some(admin.to_string()),
             )
             .unwrap();
         // Deployment step 3: the staking admin lets the escrow slash.
@@ -223,14 +262,7 @@ impl Suite {
         )
         .unwrap();
 
-        let consumer_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                sibyl_example_consumer::contract::execute,
-                sibyl_example_consumer::contract::instantiate,
-                sibyl_example_consumer::contract::query,
-            )
-            .with_reply(sibyl_example_consumer::contract::reply),
-        ));
+        let consumer_code = app.store_code(consumer_contract());
         let consumer = app
             .instantiate_contract(
                 consumer_code,
@@ -243,7 +275,7 @@ impl Suite {
                 },
                 &[],
                 "example-consumer",
-                None,
+                Some(admin.to_string()),
             )
             .unwrap();
         let failing_code = app.store_code(Box::new(ContractWrapper::new(
@@ -305,7 +337,7 @@ impl Suite {
         PRICE_PER_UNIT * u128::from(COST_UNITS) * u128::from(k)
     }
 
-    pub fn submit_msg(&self, k: u32, m: u32, input: &[u8], callback: Option<&Addr>) -> ExecuteMsg {
+    pub fn submit_msg(&self, k: u32, m: u32, input: &[u8], callback: bool) -> ExecuteMsg {
         ExecuteMsg::SubmitJob {
             model_hash: self.model_hash.clone(),
             input: JobInput::Inline {
@@ -313,18 +345,42 @@ impl Suite {
             },
             redundancy: Some(k),
             quorum: Some(m),
-            callback: callback.map(|addr| addr.to_string()),
+            callback,
         }
     }
 
-    /// The user submits a job and pays exactly its price; returns the job id.
-    pub fn submit(&mut self, k: u32, m: u32, callback: Option<&Addr>) -> u64 {
-        let msg = self.submit_msg(k, m, b"input bytes", callback);
+    /// The user submits a job and pays exactly its price; returns the job id. With `via`, the
+    /// user has that forwarding contract submit it with a callback (to that contract).
+    pub fn submit(&mut self, k: u32, m: u32, via: Option<&Addr>) -> u64 {
         let user = self.user.clone();
-        let response = self
-            .execute_with_funds(&user, &msg, &coins(self.price(k), DENOM))
-            .unwrap();
+        let price = coins(self.price(k), DENOM);
+        let response = match via {
+            None => {
+                let msg = self.submit_msg(k, m, INPUT, false);
+                self.execute_with_funds(&user, &msg, &price)
+            }
+            Some(forwarder) => {
+                let msg = self.submit_msg(k, m, INPUT, true);
+                self.forward(forwarder, &msg, &price)
+            }
+        }
+        .unwrap();
         job_id_of(&response)
+    }
+
+    /// The user has the forwarding contract `forwarder` send `msg` (and `funds`) to the escrow.
+    pub fn forward(
+        &mut self,
+        forwarder: &Addr,
+        msg: &ExecuteMsg,
+        funds: &[cosmwasm_std::Coin],
+    ) -> StdResult<AppResponse> {
+        let forward = ForwarderMsg::Forward {
+            contract: self.escrow.to_string(),
+            msg: to_json_binary(msg)?,
+        };
+        self.app
+            .execute_contract(self.user.clone(), forwarder.clone(), &forward, funds)
     }
 
     pub fn assigned(&self, job_id: u64) -> Vec<Addr> {
@@ -409,7 +465,7 @@ impl Suite {
             escrow,
             job_id,
             &model_hash,
-            &input_hash(b"input bytes"),
+            &input_hash(INPUT),
             &output_hash(output),
         )
     }
@@ -442,6 +498,15 @@ impl Suite {
         self.execute(&relayer, &msg)
     }
 
+    pub fn decline(
+        &mut self,
+        job_id: u64,
+        operator: &Addr,
+        reason: sibyl_api::escrow::DeclineReason,
+    ) -> StdResult<AppResponse> {
+        self.execute(&operator.clone(), &ExecuteMsg::Decline { job_id, reason })
+    }
+
     pub fn settle(&mut self, job_id: u64) -> StdResult<AppResponse> {
         let anyone = self.app.api().addr_make("anyone");
         self.execute(&anyone, &ExecuteMsg::Settle { job_id })
@@ -470,6 +535,30 @@ impl Suite {
             )
             .unwrap()
     }
+}
+
+pub fn escrow_contract() -> Box<dyn cw_multi_test::Contract<cosmwasm_std::Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            sibyl_job_escrow::contract::execute,
+            sibyl_job_escrow::contract::instantiate,
+            sibyl_job_escrow::contract::query,
+        )
+        .with_reply(sibyl_job_escrow::contract::reply)
+        .with_migrate(sibyl_job_escrow::contract::migrate),
+    )
+}
+
+pub fn consumer_contract() -> Box<dyn cw_multi_test::Contract<cosmwasm_std::Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            sibyl_example_consumer::contract::execute,
+            sibyl_example_consumer::contract::instantiate,
+            sibyl_example_consumer::contract::query,
+        )
+        .with_reply(sibyl_example_consumer::contract::reply)
+        .with_migrate(sibyl_example_consumer::contract::migrate),
+    )
 }
 
 pub fn mint(app: &mut App, to: &Addr, amount: u128) {

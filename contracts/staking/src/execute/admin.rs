@@ -1,6 +1,11 @@
 //! Admin-only configuration.
 
-use cosmwasm_std::{Addr, Api, Decimal, DepsMut, MessageInfo, Response, Storage};
+use cosmwasm_std::{Addr, Api, Decimal, DepsMut, MessageInfo, Response, Storage, Timestamp};
+use sibyl_api::staking::{
+    MAX_COMMISSION_CHANGE_PERIOD, MAX_JAIL_DURATION, MAX_REWARD_WARMUP, MAX_UNBONDING_PERIOD,
+};
+
+use sibyl_api::staking::events::{AdminUpdated, ConfigUpdated, StakingEvent};
 
 use crate::error::ContractError;
 use crate::funds::nonpayable;
@@ -17,6 +22,29 @@ pub fn ensure_admin(storage: &dyn Storage, sender: &Addr) -> Result<Config, Cont
         return Err(ContractError::NotAdmin);
     }
     Ok(config)
+}
+
+/// `time + seconds`, or a typed error instead of the panic of `Timestamp::plus_seconds`. The
+/// configured durations are bounded, so this fails only for block times centuries from now.
+pub fn later(time: Timestamp, seconds: u64, what: &str) -> Result<Timestamp, ContractError> {
+    seconds
+        .checked_mul(1_000_000_000)
+        .and_then(|nanos| time.nanos().checked_add(nanos))
+        .map(Timestamp::from_nanos)
+        .ok_or_else(|| ContractError::TimeOverflow {
+            what: what.to_string(),
+        })
+}
+
+fn check_duration(field: &str, value: u64, max: u64) -> Result<(), ContractError> {
+    if value > max {
+        return Err(ContractError::DurationTooLong {
+            field: field.to_string(),
+            value,
+            max,
+        });
+    }
+    Ok(())
 }
 
 fn invalid(reason: &str) -> ContractError {
@@ -36,6 +64,21 @@ pub fn validate_config(config: &Config) -> Result<(), ContractError> {
     if config.unbonding_period == 0 {
         return Err(invalid("unbonding_period must be positive"));
     }
+    check_duration(
+        "unbonding_period",
+        config.unbonding_period,
+        MAX_UNBONDING_PERIOD,
+    )?;
+    check_duration("jail_duration", config.jail_duration, MAX_JAIL_DURATION)?;
+    check_duration(
+        "commission_change_period",
+        config.commission_change_period,
+        MAX_COMMISSION_CHANGE_PERIOD,
+    )?;
+    if config.reward_warmup == 0 {
+        return Err(invalid("reward_warmup must be positive"));
+    }
+    check_duration("reward_warmup", config.reward_warmup, MAX_REWARD_WARMUP)?;
     if config.max_active_operators == 0 || config.max_active_operators > MAX_ACTIVE_OPERATORS_LIMIT
     {
         return Err(invalid(&format!(
@@ -74,7 +117,11 @@ pub fn update_admin(
     let mut config = ensure_admin(deps.storage, &info.sender)?;
     config.admin = validate_optional_addr(deps.api, admin)?;
     CONFIG.save(deps.storage, &config)?;
+    let event = AdminUpdated {
+        admin: config.admin.clone(),
+    };
     Ok(Response::new()
+        .add_event(event.to_event())
         .add_attribute("action", "update_admin")
         .add_attribute(
             "admin",
@@ -108,5 +155,29 @@ pub fn update_config(
     config.max_unbonding_entries = max_unbonding_entries.unwrap_or(config.max_unbonding_entries);
     validate_config(&config)?;
     CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new().add_attribute("action", "update_config"))
+    let event = ConfigUpdated { admin: info.sender };
+    Ok(Response::new()
+        .add_event(event.to_event())
+        .add_attribute("action", "update_config"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_adds_seconds_and_reports_overflow() {
+        let t = Timestamp::from_seconds(10);
+        assert_eq!(later(t, 5, "x").unwrap(), Timestamp::from_seconds(15));
+        assert!(matches!(
+            later(t, u64::MAX, "the jailing"),
+            Err(ContractError::TimeOverflow { what }) if what == "the jailing"
+        ));
+        let last = Timestamp::from_nanos(u64::MAX - 1_000_000_000);
+        assert_eq!(
+            later(last, 1, "x").unwrap(),
+            Timestamp::from_nanos(u64::MAX)
+        );
+        assert!(later(last, 2, "x").is_err());
+    }
 }

@@ -1,17 +1,22 @@
 //! Delegate, undelegate and claim.
 
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage, Uint128, Uint256};
+use cosmwasm_std::{
+    Addr, DepsMut, Env, MessageInfo, Response, Storage, Timestamp, Uint128, Uint256,
+};
+use sibyl_api::staking::events::{Claimed, Delegated, StakingEvent, Undelegated};
 
 use crate::active_set::rerank;
 use crate::error::ContractError;
 use crate::execute::{load_pool, send, store_delegation};
 use crate::funds::{must_pay, nonpayable};
-use crate::shares::{accrue_rewards, shares_for_deposit, withdrawal};
-use crate::state::{Config, Delegation, OperatorPool, CONFIG, DELEGATIONS, POOLS};
+use crate::shares::{shares_for_deposit, withdrawal};
+use crate::state::{Config, Delegation, OperatorPool, Warming, CONFIG, DELEGATIONS, POOLS};
 use crate::unbonding::{claim_matured, start_unbonding};
+use crate::warmup::{accrue, warm_at};
 
 pub fn delegate(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     operator: String,
 ) -> Result<Response, ContractError> {
@@ -34,12 +39,22 @@ pub fn delegate(
     let shares = bond(
         deps.storage,
         &config,
+        &env,
         &info.sender,
         &operator,
         &mut pool,
         amount,
     )?;
+    let warm_at = warm_at(env.block.time.seconds(), config.reward_warmup)?;
+    let event = Delegated {
+        delegator: info.sender.clone(),
+        operator: operator.clone(),
+        amount,
+        shares,
+        warm_at: Timestamp::from_seconds(warm_at),
+    };
     Ok(Response::new()
+        .add_event(event.to_event())
         .add_attribute("action", "delegate")
         .add_attribute("delegator", info.sender)
         .add_attribute("operator", operator)
@@ -52,6 +67,7 @@ pub fn delegate(
 pub fn bond(
     storage: &mut dyn Storage,
     config: &Config,
+    env: &Env,
     delegator: &Addr,
     operator: &Addr,
     pool: &mut OperatorPool,
@@ -63,10 +79,19 @@ pub fn bond(
             shares: Uint128::zero(),
             reward_per_share_paid: pool.reward_per_share,
             rewards: Uint256::zero(),
+            warming: None,
         });
-    accrue_rewards(pool, &mut delegation)?;
+    let now = env.block.time.seconds();
+    accrue(storage, operator, pool, &mut delegation, now)?;
     let shares = shares_for_deposit(pool.tokens, pool.shares, amount)?;
     delegation.shares = delegation.shares.checked_add(shares)?;
+    // New shares warm up before they earn; shares still warming wait with them (one warm-up
+    // per delegation keeps the record small).
+    let still_warming = delegation.warming.map_or(Uint128::zero(), |w| w.shares);
+    delegation.warming = Some(Warming {
+        shares: still_warming.checked_add(shares)?,
+        warm_at: warm_at(now, config.reward_warmup)?,
+    });
     pool.shares = pool.shares.checked_add(shares)?;
     pool.tokens = pool.tokens.checked_add(amount)?;
     if delegator == operator {
@@ -104,7 +129,14 @@ pub fn undelegate(
         &mut pool,
         Some(amount),
     )?;
+    let event = Undelegated {
+        delegator: info.sender.clone(),
+        operator: operator.clone(),
+        amount: released,
+        unbonding_entry: entry_id,
+    };
     let mut response = Response::new()
+        .add_event(event.to_event())
         .add_attribute("action", "undelegate")
         .add_attribute("delegator", info.sender)
         .add_attribute("operator", operator)
@@ -134,7 +166,13 @@ pub fn unbond(
             delegator: delegator.to_string(),
             operator: operator.to_string(),
         })?;
-    accrue_rewards(pool, &mut delegation)?;
+    accrue(
+        storage,
+        operator,
+        pool,
+        &mut delegation,
+        env.block.time.seconds(),
+    )?;
     let everything = crate::shares::token_value(pool.tokens, pool.shares, delegation.shares)?;
     let amount = amount.unwrap_or(everything);
     // A zero amount only makes sense to clear a delegation that is worth nothing.
@@ -143,6 +181,11 @@ pub fn unbond(
     }
     let out = withdrawal(pool.tokens, pool.shares, delegation.shares, amount)?;
     delegation.shares = delegation.shares.checked_sub(out.shares)?;
+    // Warming shares leave first: the delegation keeps as many earning shares as it can.
+    delegation.warming = delegation.warming.and_then(|w| {
+        let shares = w.shares.saturating_sub(out.shares);
+        (!shares.is_zero()).then_some(Warming { shares, ..w })
+    });
     pool.shares = pool.shares.checked_sub(out.shares)?;
     pool.tokens = pool.tokens.checked_sub(out.tokens)?;
     if delegator == operator {
@@ -170,14 +213,28 @@ pub fn unbond(
 pub fn claim(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
     nonpayable(&info)?;
     let config = CONFIG.load(deps.storage)?;
-    let amount = claim_matured(deps.storage, &info.sender, env.block.time)?;
+    let claimed = claim_matured(deps.storage, &info.sender, env.block.time)?;
+    let event = Claimed {
+        delegator: info.sender.clone(),
+        amount: claimed.amount,
+        slashed: claimed.slashed,
+    };
     let mut response = Response::new()
+        .add_event(event.to_event())
         .add_attribute("action", "claim")
         .add_attribute("delegator", info.sender.as_str())
-        .add_attribute("amount", amount);
+        .add_attribute("amount", claimed.amount)
+        .add_attribute("slashed", claimed.slashed);
     // Entries slashed to nothing are cleared without a transfer.
-    if !amount.is_zero() {
-        response = response.add_message(send(&info.sender, amount, &config.bond_denom));
+    if !claimed.amount.is_zero() {
+        response = response.add_message(send(&info.sender, claimed.amount, &config.bond_denom));
+    }
+    if !claimed.slashed.is_zero() {
+        response = response.add_message(send(
+            &config.slashed_funds_destination,
+            claimed.slashed,
+            &config.bond_denom,
+        ));
     }
     Ok(response)
 }

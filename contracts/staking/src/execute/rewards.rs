@@ -1,15 +1,18 @@
 //! Fee income and reward withdrawal.
 
-use cosmwasm_std::{DepsMut, MessageInfo, Response, Uint128};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Uint128};
+use sibyl_api::staking::events::{Distributed, RewardsWithdrawn, StakingEvent};
 
 use crate::error::ContractError;
 use crate::execute::{load_pool, send, store_delegation};
 use crate::funds::{must_pay, nonpayable};
-use crate::shares::{accrue_rewards, distribute_income, take_whole_rewards};
+use crate::shares::{distribute_income, take_whole_rewards};
 use crate::state::{CONFIG, DELEGATIONS, POOLS, PROFILES};
+use crate::warmup::{accrue, record_snapshot};
 
 pub fn distribute(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     operator: String,
 ) -> Result<Response, ContractError> {
@@ -18,9 +21,22 @@ pub fn distribute(
     let operator = deps.api.addr_validate(&operator)?;
     let mut pool = load_pool(deps.storage, &operator)?;
     let profile = PROFILES.load(deps.storage, &operator)?;
+    record_snapshot(
+        deps.storage,
+        &config,
+        &operator,
+        &pool,
+        env.block.time.seconds(),
+    )?;
     let to_operator = distribute_income(&mut pool, amount, profile.commission)?;
     POOLS.save(deps.storage, &operator, &pool)?;
+    let event = Distributed {
+        operator: operator.clone(),
+        amount,
+        commission: to_operator,
+    };
     Ok(Response::new()
+        .add_event(event.to_event())
         .add_attribute("action", "distribute")
         .add_attribute("operator", operator)
         .add_attribute("amount", amount)
@@ -29,6 +45,7 @@ pub fn distribute(
 
 pub fn withdraw_rewards(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     operator: String,
 ) -> Result<Response, ContractError> {
@@ -40,7 +57,13 @@ pub fn withdraw_rewards(
 
     let mut rewards = Uint128::zero();
     if let Some(mut delegation) = DELEGATIONS.may_load(deps.storage, (&delegator, &operator))? {
-        accrue_rewards(&pool, &mut delegation)?;
+        accrue(
+            deps.storage,
+            &operator,
+            &mut pool,
+            &mut delegation,
+            env.block.time.seconds(),
+        )?;
         rewards = take_whole_rewards(&mut delegation)?;
         store_delegation(deps.storage, &delegator, &operator, &mut pool, &delegation)?;
     }
@@ -54,8 +77,15 @@ pub fn withdraw_rewards(
         return Err(ContractError::NoRewards);
     }
     POOLS.save(deps.storage, &operator, &pool)?;
+    let event = RewardsWithdrawn {
+        delegator: delegator.clone(),
+        operator: operator.clone(),
+        rewards,
+        commission,
+    };
     Ok(Response::new()
         .add_message(send(&delegator, total, &config.bond_denom))
+        .add_event(event.to_event())
         .add_attribute("action", "withdraw_rewards")
         .add_attribute("delegator", delegator)
         .add_attribute("operator", operator)

@@ -1,11 +1,12 @@
 //! Slashing, jailing and the slashers list.
 
-use cosmwasm_std::{Decimal, DepsMut, Env, MessageInfo, Order, Response};
-use sibyl_api::staking::MAX_SLASHERS;
+use cosmwasm_std::{Addr, Decimal, DepsMut, Env, MessageInfo, Order, Response};
+use sibyl_api::staking::events::{Slashed, SlashersUpdated, StakingEvent};
+use sibyl_api::staking::{is_valid_slash_fraction, MAX_SLASHERS};
 
 use crate::active_set::rerank;
 use crate::error::ContractError;
-use crate::execute::admin::ensure_admin;
+use crate::execute::admin::{ensure_admin, later};
 use crate::execute::{load_pool, send};
 use crate::funds::nonpayable;
 use crate::shares::slash_amount;
@@ -27,7 +28,7 @@ pub fn slash(
             sender: info.sender.to_string(),
         });
     }
-    if fraction.is_zero() || fraction >= Decimal::one() {
+    if !is_valid_slash_fraction(fraction) {
         return Err(ContractError::InvalidSlashFraction { fraction });
     }
     if infraction_height > env.block.height {
@@ -58,14 +59,27 @@ pub fn slash(
         .add_attribute("infraction_height", infraction_height.to_string())
         .add_attribute("slashed_bonded", slashed_bonded)
         .add_attribute("slashed_unbonding", slashed_unbonding);
+    let mut jailed_until = None;
     if jail {
-        let until = env.block.time.plus_seconds(config.jail_duration);
+        let until = later(env.block.time, config.jail_duration, "the jailing")?;
         let until = pool
             .jailed_until
             .map_or(until, |current| current.max(until));
         pool.jailed_until = Some(until);
+        jailed_until = Some(until);
         response = response.add_attribute("jailed_until", until.seconds().to_string());
     }
+    response = response.add_event(
+        Slashed {
+            operator: operator.clone(),
+            fraction,
+            infraction_height,
+            slashed_bonded,
+            slashed_unbonding,
+            jailed_until,
+        }
+        .to_event(),
+    );
     rerank(
         deps.storage,
         config.max_active_operators,
@@ -109,7 +123,12 @@ pub fn update_slashers(
     if count > MAX_SLASHERS as usize {
         return Err(ContractError::TooManySlashers { max: MAX_SLASHERS });
     }
+    let event = SlashersUpdated {
+        added: add.iter().map(|a| Addr::unchecked(a.as_str())).collect(),
+        removed: remove.iter().map(|a| Addr::unchecked(a.as_str())).collect(),
+    };
     Ok(Response::new()
+        .add_event(event.to_event())
         .add_attribute("action", "update_slashers")
         .add_attribute("added", add.join(","))
         .add_attribute("removed", remove.join(",")))

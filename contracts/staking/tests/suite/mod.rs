@@ -5,6 +5,9 @@ use std::fmt::Debug;
 
 use cosmwasm_std::{coin, Addr, Binary, Coin, Decimal, Empty, StdResult, Uint128};
 use cw_multi_test::{App, AppResponse, BankSudo, Contract, ContractWrapper, Executor, SudoMsg};
+use k256::ecdsa::signature::hazmat::PrehashSigner;
+use k256::ecdsa::{Signature, SigningKey};
+use sibyl_api::attestation::key_possession_digest;
 use sibyl_api::staking::{
     ActiveSetResponse, ConfigResponse, DelegationResponse, DelegationsResponse, ExecuteMsg,
     InstantiateMsg, OperatorResponse, OperatorsResponse, PendingRewardsResponse, QueryMsg,
@@ -20,6 +23,10 @@ pub const MIN_SELF_BOND: u128 = 1_000;
 pub const MAX_ACTIVE: u32 = 3;
 pub const MAX_UNBONDING_ENTRIES: u32 = 4;
 pub const COMMISSION_CHANGE_PERIOD: u64 = 100;
+/// Shares start to earn at the first 25-second boundary at least 100 s after they were bonded.
+pub const REWARD_WARMUP: u64 = 100;
+/// Long enough for any share bonded now to earn.
+pub const WARMED_UP: u64 = REWARD_WARMUP + REWARD_WARMUP / 4;
 
 /// Compressed secp256k1 points k*G for k = 1..=12.
 const PUBKEYS: [&str; 12] = [
@@ -41,12 +48,36 @@ pub fn pubkey(index: usize) -> Binary {
     Binary::new(hex::decode(PUBKEYS[index]).expect("valid hex"))
 }
 
+/// The secret key of `pubkey(index)`: the scalar `index + 1`.
+pub fn signing_key(index: usize) -> SigningKey {
+    let mut secret = [0u8; 32];
+    secret[31] = u8::try_from(index + 1).expect("small index");
+    SigningKey::from_bytes(&secret.into()).expect("valid scalar")
+}
+
+/// Proof of possession of `pubkey(index)` for `operator` at `contract` on `chain_id`.
+pub fn key_signature(chain_id: &str, contract: &Addr, operator: &Addr, index: usize) -> Binary {
+    let digest = key_possession_digest(
+        chain_id,
+        contract.as_str(),
+        operator.as_str(),
+        &pubkey(index),
+    );
+    let signature: Signature = signing_key(index)
+        .sign_prehash(&digest)
+        .expect("signing works");
+    Binary::new(signature.to_bytes().to_vec())
+}
+
 pub fn staking_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(
-        sibyl_staking::contract::execute,
-        sibyl_staking::contract::instantiate,
-        sibyl_staking::contract::query,
-    ))
+    Box::new(
+        ContractWrapper::new(
+            sibyl_staking::contract::execute,
+            sibyl_staking::contract::instantiate,
+            sibyl_staking::contract::query,
+        )
+        .with_migrate(sibyl_staking::contract::migrate),
+    )
 }
 
 pub fn stake(amount: u128) -> Vec<Coin> {
@@ -82,6 +113,7 @@ pub fn default_instantiate(admin: &Addr, destination: &Addr) -> InstantiateMsg {
         max_commission_change: Decimal::percent(5),
         commission_change_period: COMMISSION_CHANGE_PERIOD,
         max_unbonding_entries: MAX_UNBONDING_ENTRIES,
+        reward_warmup: REWARD_WARMUP,
     }
 }
 
@@ -99,7 +131,14 @@ impl Suite {
         let mut msg = default_instantiate(&admin, &destination);
         adjust(&mut msg);
         let contract = app
-            .instantiate_contract(code_id, admin.clone(), &msg, &[], "sibyl-staking", None)
+            .instantiate_contract(
+                code_id,
+                admin.clone(),
+                &msg,
+                &[],
+                "sibyl-staking",
+                Some(admin.to_string()),
+            )
             .expect("instantiate");
         let mut suite = Suite {
             app,
@@ -157,21 +196,48 @@ impl Suite {
         self.execute(sender, msg, &stake(amount))
     }
 
+    /// Proof of possession of `pubkey(key)` for `operator` in this suite's contract.
+    pub fn sign_key(&self, operator: &Addr, key: usize) -> Binary {
+        key_signature(
+            &self.app.block_info().chain_id,
+            &self.contract,
+            operator,
+            key,
+        )
+    }
+
+    /// A `RegisterOperator` for `operator` with `pubkey(key)` and its proof of possession.
+    pub fn register_msg(
+        &self,
+        operator: &Addr,
+        moniker: &str,
+        commission: Decimal,
+        key: usize,
+    ) -> ExecuteMsg {
+        ExecuteMsg::RegisterOperator {
+            moniker: moniker.to_string(),
+            commission,
+            attestation_pubkey: pubkey(key),
+            key_signature: self.sign_key(operator, key),
+        }
+    }
+
+    /// A `RotateAttestationKey` for `operator` to `pubkey(key)` with its proof of possession.
+    pub fn rotate_msg(&self, operator: &Addr, key: usize) -> ExecuteMsg {
+        ExecuteMsg::RotateAttestationKey {
+            attestation_pubkey: pubkey(key),
+            key_signature: self.sign_key(operator, key),
+        }
+    }
+
     pub fn register(
         &mut self,
         operator: &Addr,
         self_bond: u128,
         key: usize,
     ) -> StdResult<AppResponse> {
-        self.execute_paid(
-            operator,
-            ExecuteMsg::RegisterOperator {
-                moniker: "gpu-node".to_string(),
-                commission: Decimal::percent(10),
-                attestation_pubkey: pubkey(key),
-            },
-            self_bond,
-        )
+        let msg = self.register_msg(operator, "gpu-node", Decimal::percent(10), key);
+        self.execute_paid(operator, msg, self_bond)
     }
 
     pub fn delegate(

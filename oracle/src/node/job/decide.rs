@@ -1,7 +1,7 @@
 //! The job's next step as a pure decision: the persisted record and the escrow's latest view in,
 //! one [`Step`] out. No I/O, so every case is a unit test.
 
-use sibyl_api::escrow::{PendingWork, WorkAction};
+use sibyl_api::escrow::{DeclineReason, PendingWork, WorkAction};
 
 use crate::store::JobRecord;
 
@@ -12,6 +12,8 @@ pub enum Step {
     Commit,
     /// Our commit is on chain but was not recorded (the node stopped after sending it): record it.
     RecordLandedCommit,
+    /// The node gave up on serving the job: tell the escrow why, instead of committing.
+    Decline(DeclineReason),
     /// Sign and reveal the saved output.
     Reveal,
     /// The window for the chain's next step closed before this node acted: record it.
@@ -33,8 +35,15 @@ pub fn decide(record: Option<&JobRecord>, work: &PendingWork) -> Step {
             }
         };
     };
-    if record.is_settled() || record.failure.as_ref().is_some_and(|f| f.is_final()) {
+    if record.is_settled() || record.decline.is_some() {
         return Step::Wait;
+    }
+    if let Some(failure) = record.failure.as_ref().filter(|f| f.is_final()) {
+        // Also after a restart between recording the failure and declining.
+        return match (failure.decline, work.action, &record.commit) {
+            (Some(reason), WorkAction::Commit, None) => Step::Decline(reason),
+            _ => Step::Wait,
+        };
     }
     match work.action {
         // A page read before our commit landed still says commit.
@@ -55,7 +64,7 @@ mod tests {
 
     use super::*;
     use crate::store::{
-        Assignment, Execution, Failure, FailureKind, Settlement, SettlementOutcome, TxRef,
+        Assignment, Decline, Execution, Failure, FailureKind, Settlement, SettlementOutcome, TxRef,
     };
 
     fn work(action: WorkAction) -> PendingWork {
@@ -110,6 +119,7 @@ mod tests {
             reason: "fetch".into(),
             message: "down".into(),
             transient,
+            decline: None,
         }
     }
 
@@ -193,6 +203,33 @@ mod tests {
         given_up.failure = Some(failure(false));
         for action in [WorkAction::Commit, WorkAction::Reveal, WorkAction::Missed] {
             assert_eq!(decide(Some(&given_up), &work(action)), Step::Wait);
+        }
+    }
+
+    #[test]
+    fn a_job_that_cannot_be_served_is_declined_once_while_commits_are_open() {
+        let mut unservable = record();
+        unservable.failure = Some(Failure {
+            decline: Some(DeclineReason::InputHashMismatch),
+            ..failure(false)
+        });
+        assert_eq!(
+            decide(Some(&unservable), &work(WorkAction::Commit)),
+            Step::Decline(DeclineReason::InputHashMismatch)
+        );
+        // Too late to decline: the window closed.
+        assert_eq!(
+            decide(Some(&unservable), &work(WorkAction::Missed)),
+            Step::Wait
+        );
+        let mut declined = unservable.clone();
+        declined.failure = None;
+        declined.decline = Some(Decline {
+            reason: DeclineReason::InputHashMismatch,
+            tx: tx(),
+        });
+        for action in [WorkAction::Commit, WorkAction::Missed] {
+            assert_eq!(decide(Some(&declined), &work(action)), Step::Wait);
         }
     }
 

@@ -80,7 +80,9 @@ pub async fn run(
             JobFact::Settled(job) => match context.record_settlement(&job).await {
                 Ok(true) => return,
                 Ok(false) => {}
-                Err(failure) => context.record_failure(job_id, &failure).await,
+                Err(failure) => {
+                    context.record_failure(job_id, &failure, None).await;
+                }
             },
         }
     }
@@ -109,9 +111,26 @@ async fn advance(
             Ok(()) => return None,
             Err(failure) => failure,
         };
-        if failure.next_step() != NextStep::Retry || attempt >= context.retry.max_attempts {
-            context.record_failure(job_id, &failure).await;
-            return None;
+        let next = if attempt < context.retry.max_attempts {
+            failure.next_step()
+        } else {
+            failure.final_step()
+        };
+        match next {
+            NextStep::Retry => {}
+            // The recorded failure makes `decide` choose the decline (a step of its own, so a
+            // restart before it is sent still sends it); without a record, nothing can be sent.
+            NextStep::Decline(reason) => {
+                if context.record_failure(job_id, &failure, Some(reason)).await {
+                    attempt = 1;
+                    continue;
+                }
+                return None;
+            }
+            NextStep::GiveUp => {
+                context.record_failure(job_id, &failure, None).await;
+                return None;
+            }
         }
         let delay = context.retry.backoff(attempt);
         tracing::warn!(job_id, attempt, ?delay, %failure, "job step failed, retrying");

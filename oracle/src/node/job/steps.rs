@@ -7,7 +7,7 @@
 use cosmwasm_std::Binary;
 use sibyl_api::attestation;
 use sibyl_api::escrow::{
-    ExecuteMsg, JobInput, JobResponse, JobStatus, OperatorOutcome, PendingWork,
+    DeclineReason, ExecuteMsg, JobInput, JobResponse, JobStatus, OperatorOutcome, PendingWork,
 };
 
 use super::super::content::ContentFetcher;
@@ -17,7 +17,7 @@ use super::JobContext;
 use crate::chain::TxOutcome;
 use crate::metrics::TxKind;
 use crate::store::{
-    Assignment, Execution, Failure, JobRecord, SettlementOutcome, StoreError, TxRef,
+    Assignment, Decline, Execution, Failure, JobRecord, SettlementOutcome, StoreError, TxRef,
 };
 
 impl JobContext {
@@ -33,6 +33,7 @@ impl JobContext {
             Step::Wait => Ok(()),
             Step::Commit => self.commit(record, work, height).await,
             Step::RecordLandedCommit => self.record_landed_commit(work.job_id, height).await,
+            Step::Decline(reason) => self.decline(work.job_id, reason).await,
             Step::Reveal => self.reveal(record, work, height).await,
             Step::RecordMissedWindow => self.record_missed_window(record, work, height).await,
         }
@@ -43,10 +44,20 @@ impl JobContext {
         Ok(self.records.run(move |store| store.job(job_id)).await?)
     }
 
-    /// Logs and counts a failure and keeps it on the job's record.
-    pub(super) async fn record_failure(&self, job_id: u64, failure: &JobFailure) {
+    /// Logs and counts a failure and keeps it on the job's record, with the reason the node
+    /// declines the job for, if it does. Returns whether the record holds it.
+    pub(super) async fn record_failure(
+        &self,
+        job_id: u64,
+        failure: &JobFailure,
+        decline: Option<DeclineReason>,
+    ) -> bool {
         let reason = failure.label();
-        if failure.is_transient() {
+        // A job the node declines is given up, whatever the cause.
+        let transient = failure.is_transient() && decline.is_none();
+        if let Some(decline) = decline {
+            tracing::warn!(job_id, reason, ?decline, %failure, "job cannot be served; declining it");
+        } else if transient {
             tracing::warn!(job_id, reason, %failure, "job step failed; tried again on the next chain fact");
         } else {
             tracing::error!(job_id, reason, %failure, "job given up");
@@ -56,20 +67,22 @@ impl JobContext {
             kind: failure.kind(),
             reason: reason.to_string(),
             message: failure.to_string(),
-            transient: failure.is_transient(),
+            transient,
+            decline,
         };
         let result = self
             .records
             .run(move |store| match store.job(job_id)? {
                 Some(record) if !record.is_settled() => {
-                    store.mark_failed(job_id, recorded).map(|_| ())
+                    store.mark_failed(job_id, recorded).map(|_| true)
                 }
-                _ => Ok(()),
+                _ => Ok(false),
             })
             .await;
-        if let Err(e) = result {
+        result.unwrap_or_else(|e| {
             tracing::warn!(job_id, error = %e, "cannot record the job's failure");
-        }
+            false
+        })
     }
 
     /// Records how the job ended for this operator. Returns whether the job's task is done.
@@ -85,10 +98,13 @@ impl JobContext {
         let Some(outcome) = settlement_outcome(job.job.status, assignment.outcome) else {
             return Ok(false);
         };
-        let earned = if outcome == SettlementOutcome::Agreed {
-            per_operator_fee(job)
-        } else {
-            0
+        // A decliner's fee depends on the escrow's config, which the job does not carry: it is
+        // left out of the earnings (docs/oracle-pipeline.md says so).
+        let earned = match outcome {
+            SettlementOutcome::Agreed | SettlementOutcome::PaidWithoutQuorum => {
+                per_operator_fee(job)
+            }
+            _ => 0,
         };
         let recorded = self
             .records
@@ -189,15 +205,16 @@ impl JobContext {
                 .map_err(JobFailure::Input)?;
                 data.to_vec()
             }
-            JobInput::Remote { hash, uri } => {
+            JobInput::Remote { hash, uri, size } => {
                 if hash.as_slice() != input_hash {
                     return Err(JobFailure::MalformedWork {
                         field: "input",
                         reason: "the remote input's hash differs from the job's input hash".into(),
                     });
                 }
+                // The escrow checked the declared size against the model: never read more.
                 self.content
-                    .input(&input_hash, uri, self.limits.max_input_bytes)
+                    .input(&input_hash, uri, (*size).min(self.limits.max_input_bytes))
                     .await
                     .map_err(JobFailure::Input)?
             }
@@ -210,6 +227,20 @@ impl JobContext {
         self.metrics
             .observe_execution(self.executor.backend(), execution.engine_time);
         Ok(execution.output)
+    }
+
+    async fn decline(&self, job_id: u64, reason: DeclineReason) -> Result<(), JobFailure> {
+        let msg = ExecuteMsg::Decline { job_id, reason };
+        let tx = self.send(TxKind::Decline, job_id, &msg).await?;
+        let decline = Decline {
+            reason,
+            tx: tx_ref(&tx),
+        };
+        self.records
+            .run(move |store| store.mark_declined(job_id, decline))
+            .await?;
+        tracing::info!(job_id, ?reason, height = tx.height, "declined");
+        Ok(())
     }
 
     async fn record_landed_commit(&self, job_id: u64, height: u64) -> Result<(), JobFailure> {
@@ -337,6 +368,8 @@ fn settlement_outcome(status: JobStatus, outcome: OperatorOutcome) -> Option<Set
         (_, OperatorOutcome::Paid) => Some(SettlementOutcome::Agreed),
         (_, OperatorOutcome::SlashedWrongResult) => Some(SettlementOutcome::Dissent),
         (_, OperatorOutcome::SlashedMissed) => Some(SettlementOutcome::Missed),
+        (_, OperatorOutcome::PaidNoQuorum) => Some(SettlementOutcome::PaidWithoutQuorum),
+        (_, OperatorOutcome::DeclinePaid) => Some(SettlementOutcome::Declined),
         (_, OperatorOutcome::Unpaid) => Some(SettlementOutcome::Refunded),
     }
 }
