@@ -457,10 +457,13 @@ fn attack_failed_callback_strands_the_refund_in_the_consumer_until_reconciled() 
         .unwrap();
     let user_before = suite.balance(&user);
     let job_id = suite.request_inference(&consumer);
-    let reconcile = ConsumerMsg::Reconcile { job_id };
-    assert!(suite
-        .app
-        .execute_contract(user.clone(), consumer.clone(), &reconcile, &[])
+    let reconcile = |suite: &mut Suite, sender: &Addr, job_id: u64| {
+        let msg = ConsumerMsg::Reconcile { job_id };
+        suite
+            .app
+            .execute_contract(sender.clone(), consumer.clone(), &msg, &[])
+    };
+    assert!(reconcile(&mut suite, &user, job_id)
         .unwrap_err()
         .to_string()
         .contains("still open"));
@@ -472,30 +475,17 @@ fn attack_failed_callback_strands_the_refund_in_the_consumer_until_reconciled() 
     assert_eq!(suite.balance(&user), user_before - suite.price(3));
 
     let anyone = suite.app.api().addr_make("anyone");
-    suite
-        .app
-        .execute_contract(anyone.clone(), consumer.clone(), &reconcile, &[])
-        .unwrap();
+    reconcile(&mut suite, &anyone, job_id).unwrap();
     assert_eq!(suite.balance(&consumer), 0);
     assert_eq!(suite.balance(&user), user_before);
     let request = suite.consumer_request(&consumer, job_id);
     assert_eq!(request.status, RequestStatus::Failed);
     // Paid once.
-    assert!(suite
-        .app
-        .execute_contract(anyone.clone(), consumer.clone(), &reconcile, &[])
+    assert!(reconcile(&mut suite, &anyone, job_id)
         .unwrap_err()
         .to_string()
         .contains("already settled"));
-    assert!(suite
-        .app
-        .execute_contract(
-            anyone,
-            consumer,
-            &ConsumerMsg::Reconcile { job_id: 77 },
-            &[]
-        )
-        .is_err());
+    assert!(reconcile(&mut suite, &anyone, 77).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -751,47 +741,35 @@ fn migrate_refuses_another_contract_a_downgrade_and_a_bad_config() {
         suite
             .app
             .migrate_contract(admin.clone(), escrow.clone(), msg, code)
-            .map(|_| ())
-            .map_err(|error| error.to_string())
     };
     let ok = MigrateMsg::default();
-    let error = migrate(&mut suite, "crates.io:sibyl-staking", "0.1.0", &ok).unwrap_err();
-    assert!(
-        error.contains(
-            &ContractError::WrongContract {
-                stored: "crates.io:sibyl-staking".to_string(),
-                expected: "crates.io:sibyl-job-escrow".to_string(),
-            }
-            .to_string()
-        ),
-        "{error}"
+    assert_error(
+        migrate(&mut suite, "crates.io:sibyl-staking", "0.1.0", &ok),
+        ContractError::WrongContract {
+            stored: "crates.io:sibyl-staking".to_string(),
+            expected: "crates.io:sibyl-job-escrow".to_string(),
+        },
     );
-    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "9.0.0", &ok).unwrap_err();
-    assert!(
-        error.contains(
-            &ContractError::Downgrade {
-                stored: "9.0.0".to_string(),
-                current: env!("CARGO_PKG_VERSION").to_string(),
-            }
-            .to_string()
-        ),
-        "{error}"
+    assert_error(
+        migrate(&mut suite, "crates.io:sibyl-job-escrow", "9.0.0", &ok),
+        ContractError::Downgrade {
+            stored: "9.0.0".to_string(),
+            current: env!("CARGO_PKG_VERSION").to_string(),
+        },
     );
-    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1", &ok).unwrap_err();
-    assert!(
-        error.contains(
-            &ContractError::BadVersion {
-                version: "0.1".to_string()
-            }
-            .to_string()
-        ),
-        "{error}"
+    assert_error(
+        migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1", &ok),
+        ContractError::BadVersion {
+            version: "0.1".to_string(),
+        },
     );
     let bad = MigrateMsg {
         decline_fee_bps: Some(10_001),
         ..MigrateMsg::default()
     };
-    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1.0", &bad).unwrap_err();
+    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1.0", &bad)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("decline fee"), "{error}");
     // The same version migrates (a no-op upgrade).
     let current = env!("CARGO_PKG_VERSION");
