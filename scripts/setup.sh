@@ -3,10 +3,12 @@
 #   - Vulkan loader + Mesa's lavapipe (a CPU Vulkan driver), glslc and spirv-tools for the shaders
 #   - the wasm32 Rust target, rustfmt and clippy
 #   - binaryen 132 (wasm-opt) from npm, to lower the contracts' wasm for the CosmWasm 3.0 VM
+#   - jq, which the localnet scripts read the wasmd CLI's JSON with (wasmd itself is built by
+#     `scripts/localnet.sh install`, which the test command runs)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-apt_packages=(mesa-vulkan-drivers libvulkan1 vulkan-tools glslc spirv-tools)
+apt_packages=(mesa-vulkan-drivers libvulkan1 vulkan-tools glslc spirv-tools jq)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

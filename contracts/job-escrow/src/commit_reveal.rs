@@ -10,7 +10,9 @@ use crate::lifecycle::{self, load_open_job, load_progress};
 use crate::models;
 use crate::settlement::settle_job;
 use crate::staking;
-use crate::state::{Assignment, Job, ASSIGNMENTS, CONFIG, JOB_PROGRESS, OUTPUTS, PENDING_WORK};
+use crate::state::{
+    Assignment, Job, RevealedOutput, ASSIGNMENTS, CONFIG, JOB_PROGRESS, OUTPUTS, PENDING_WORK,
+};
 
 pub const MIN_SALT_LEN: usize = 16;
 pub const MAX_SALT_LEN: usize = 64;
@@ -80,7 +82,7 @@ pub fn decline(
         );
     // With commits outstanding the reveal phase follows; with none the job is decided.
     if progress.commits == 0 && lifecycle::settleable(&job, &progress, env.block.height) {
-        let config = CONFIG.load(deps.storage)?;
+        let config = CONFIG.load(deps.storage)?.0;
         let settlement = settle_job(deps, &env, &config, job_id, job, progress)?;
         return Ok(response
             .add_submessages(settlement.messages)
@@ -141,7 +143,7 @@ pub struct RevealRequest {
 
 pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Response, ContractError> {
     let job_id = request.job_id;
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     let job = load_open_job(deps.storage, job_id)?;
     let operator = deps.api.addr_validate(&request.operator)?;
     if !job.is_assigned(&operator) {
@@ -232,7 +234,7 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
     // One stored copy per distinct output: identical reveals after the first cost no output bytes.
     let output_key = (job_id, out_hash.as_slice());
     if !OUTPUTS.has(deps.storage, output_key) {
-        OUTPUTS.save(deps.storage, output_key, &request.output)?;
+        OUTPUTS.save(deps.storage, output_key, &RevealedOutput(request.output))?;
     }
     progress.reveals += 1;
     JOB_PROGRESS.save(deps.storage, job_id, &progress)?;

@@ -8,7 +8,7 @@ use sibyl_api::escrow::{Config, ConfigUpdate, InstantiateMsg, MigrateMsg, Treasu
 
 use crate::error::ContractError;
 use crate::staking;
-use crate::state::{CONFIG, NEXT_JOB_ID, TREASURY_OWED};
+use crate::state::{NextJobId, StoredConfig, TreasuryOwed, CONFIG, NEXT_JOB_ID, TREASURY_OWED};
 
 pub const CONTRACT_NAME: &str = "crates.io:sibyl-job-escrow";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -62,13 +62,14 @@ pub fn instantiate(
         seed_source: msg.seed_source,
     };
     validate(&config, &env, &deps.querier)?;
-    CONFIG.save(deps.storage, &config)?;
-    NEXT_JOB_ID.save(deps.storage, &1)?;
-    TREASURY_OWED.save(deps.storage, &Uint128::zero())?;
-    Ok(Response::new()
+    let response = Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("admin", config.admin)
-        .add_attribute("staking_contract", config.staking_contract))
+        .add_attribute("admin", config.admin.as_str())
+        .add_attribute("staking_contract", config.staking_contract.as_str());
+    CONFIG.save(deps.storage, &StoredConfig(config))?;
+    NEXT_JOB_ID.save(deps.storage, &NextJobId(1))?;
+    TREASURY_OWED.save(deps.storage, &TreasuryOwed(Uint128::zero()))?;
+    Ok(response)
 }
 
 pub fn update_config(
@@ -77,7 +78,7 @@ pub fn update_config(
     info: MessageInfo,
     update: ConfigUpdate,
 ) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = CONFIG.load(deps.storage)?.0;
     ensure_admin(&config, &info.sender)?;
     if let Some(admin) = update.admin {
         config.admin = deps.api.addr_validate(&admin)?;
@@ -105,7 +106,7 @@ pub fn update_config(
     set(&mut config.max_block_time_secs, update.max_block_time_secs);
     set(&mut config.settlement_margin, update.settlement_margin);
     validate(&config, &env, &deps.querier)?;
-    CONFIG.save(deps.storage, &config)?;
+    CONFIG.save(deps.storage, &StoredConfig(config))?;
     Ok(Response::new().add_attribute("action", "update_config"))
 }
 
@@ -127,12 +128,12 @@ pub fn migrate(deps: DepsMut, env: Env, msg: MigrateMsg) -> Result<Response, Con
             current: CONTRACT_VERSION.to_string(),
         });
     }
-    let mut config = CONFIG.load(deps.storage)?;
+    let mut config = CONFIG.load(deps.storage)?.0;
     set(&mut config.decline_fee_bps, msg.decline_fee_bps);
     set(&mut config.max_block_time_secs, msg.max_block_time_secs);
     set(&mut config.settlement_margin, msg.settlement_margin);
     validate(&config, &env, &deps.querier)?;
-    CONFIG.save(deps.storage, &config)?;
+    CONFIG.save(deps.storage, &StoredConfig(config))?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
@@ -154,12 +155,12 @@ pub fn parse_version(version: &str) -> Result<(u64, u64, u64), ContractError> {
 
 /// Sends every accrued protocol fee to the treasury; anyone may trigger it.
 pub fn withdraw_treasury(deps: DepsMut) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let owed = TREASURY_OWED.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
+    let TreasuryOwed(owed) = TREASURY_OWED.load(deps.storage)?;
     if owed.is_zero() {
         return Err(ContractError::NothingToWithdraw);
     }
-    TREASURY_OWED.save(deps.storage, &Uint128::zero())?;
+    TREASURY_OWED.save(deps.storage, &TreasuryOwed(Uint128::zero()))?;
     Ok(Response::new()
         .add_message(BankMsg::Send {
             to_address: config.treasury.to_string(),
@@ -174,8 +175,8 @@ pub fn withdraw_treasury(deps: DepsMut) -> Result<Response, ContractError> {
 }
 
 pub fn query_treasury(deps: Deps) -> Result<TreasuryResponse, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
-    let owed = TREASURY_OWED.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
+    let TreasuryOwed(owed) = TREASURY_OWED.load(deps.storage)?;
     Ok(TreasuryResponse {
         treasury: config.treasury,
         pending: Coin::new(owed, config.fee_denom),

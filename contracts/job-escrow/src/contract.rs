@@ -118,7 +118,7 @@ pub fn migrate(deps: DepsMut, env: Env, msg: MigrateMsg) -> Result<Response, Con
 
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
-        QueryMsg::Config {} => to_json_binary(&CONFIG.load(deps.storage)?)?,
+        QueryMsg::Config {} => to_json_binary(&CONFIG.load(deps.storage)?.0)?,
         QueryMsg::Model { model_hash } => to_json_binary(&models::query_model(deps, model_hash)?)?,
         QueryMsg::Models { start_after, limit } => {
             to_json_binary(&models::query_models(deps, start_after, limit)?)?
@@ -226,7 +226,7 @@ fn price(
     model_hash: HexBinary,
     redundancy: Option<u32>,
 ) -> Result<PriceResponse, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     let (_, model) = models::load(deps, &model_hash)?;
     let redundancy = redundancy.unwrap_or(config.default_redundancy);
     if redundancy == 0 || redundancy > config.max_redundancy {

@@ -1,6 +1,7 @@
 //! The model registry: content-addressed models that jobs name by hash.
 
-use cosmwasm_std::{Deps, DepsMut, Event, HexBinary, MessageInfo, Response};
+use cosmwasm_std::{Deps, DepsMut, Event, HexBinary, MessageInfo, Order, Response};
+use cw_storage_plus::Bound;
 use sibyl_api::escrow::{ModelResponse, ModelsResponse, TensorSpec};
 
 use crate::config::ensure_admin;
@@ -28,7 +29,7 @@ pub fn register(
     info: MessageInfo,
     model: NewModel,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     ensure_admin(&config, &info.sender)?;
     let hash = hash32(&model.model_hash, "model_hash")?;
     validate_uri(&model.uri)?;
@@ -123,11 +124,15 @@ pub fn query_models(
     let limit = limit
         .unwrap_or(sibyl_api::escrow::DEFAULT_QUERY_LIMIT)
         .min(sibyl_api::escrow::MAX_QUERY_LIMIT) as usize;
-    let models = MODELS
-        .page(deps.storage, start_after.as_deref(), limit)?
-        .into_iter()
-        .map(|(hash, model)| response(&hash, model))
-        .collect();
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let mut models = Vec::new();
+    for item in MODELS
+        .range(deps.storage, start, None, Order::Ascending)
+        .take(limit)
+    {
+        let (hash, model) = item?;
+        models.push(response(&hash, model));
+    }
     Ok(ModelsResponse { models })
 }
 
@@ -149,7 +154,7 @@ fn load_for_owner(
     model_hash: &HexBinary,
 ) -> Result<([u8; 32], Model), ContractError> {
     let (hash, model) = load(deps, model_hash)?;
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     if info.sender != model.owner && info.sender != config.admin {
         return Err(ContractError::NotModelOwner {
             model_hash: model_hash.to_hex(),

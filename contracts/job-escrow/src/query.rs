@@ -48,7 +48,7 @@ pub fn job(deps: Deps, env: Env, job_id: u64) -> Result<JobResponse, ContractErr
         .collect();
     let result = match &job.result_hash {
         Some(hash) => Some(JobResult {
-            output: OUTPUTS.load(deps.storage, (job_id, hash.as_slice()))?,
+            output: OUTPUTS.load(deps.storage, (job_id, hash.as_slice()))?.0,
             output_hash: HexBinary::from(hash.as_slice()),
         }),
         None => None,
@@ -60,7 +60,9 @@ pub fn job(deps: Deps, env: Env, job_id: u64) -> Result<JobResponse, ContractErr
         reveals: progress.reveals,
         declines: progress.declines,
         result,
-        callback_error: CALLBACK_ERRORS.may_load(deps.storage, job_id)?,
+        callback_error: CALLBACK_ERRORS
+            .may_load(deps.storage, job_id)?
+            .map(|error| error.0),
         job: summary(deps, &env, job_id, job, progress)?,
     })
 }
@@ -164,7 +166,7 @@ fn summary(
     job: Job,
     progress: Progress,
 ) -> Result<JobSummary, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     Ok(JobSummary {
         job_id,
         phase: lifecycle::phase(&job, &progress, env.block.height),

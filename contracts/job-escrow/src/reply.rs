@@ -10,7 +10,7 @@ use sibyl_api::escrow::events;
 
 use crate::error::ContractError;
 use crate::settlement::{PaymentPayload, SlashPayload, REPLY_CALLBACK, REPLY_PAYMENT, REPLY_SLASH};
-use crate::state::{CALLBACK_ERRORS, TREASURY_OWED};
+use crate::state::{CallbackError, TreasuryOwed, CALLBACK_ERRORS, TREASURY_OWED};
 
 /// Stored error messages are cut to this many bytes to bound the write.
 const MAX_ERROR_LEN: usize = 256;
@@ -69,14 +69,17 @@ pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
             let job_id = <[u8; 8]>::try_from(msg.payload.as_slice())
                 .map(u64::from_be_bytes)
                 .map_err(|_| StdError::msg("corrupt callback payload"))?;
-            CALLBACK_ERRORS.save(deps.storage, job_id, &error)?;
+            CALLBACK_ERRORS.save(deps.storage, job_id, &CallbackError(error.clone()))?;
             Event::new(events::CALLBACK_FAILED).add_attribute("job_id", job_id.to_string())
         }
         REPLY_PAYMENT => {
             let payment = PaymentPayload::try_from(msg.payload).map_err(StdError::msg)?;
-            TREASURY_OWED.update(deps.storage, |owed| -> Result<_, ContractError> {
-                Ok(owed.checked_add(payment.amount)?)
-            })?;
+            TREASURY_OWED.update(
+                deps.storage,
+                |TreasuryOwed(owed)| -> Result<_, ContractError> {
+                    Ok(TreasuryOwed(owed.checked_add(payment.amount)?))
+                },
+            )?;
             Event::new(events::PAYMENT_FAILED)
                 .add_attribute("job_id", payment.job_id.to_string())
                 .add_attribute("operator", payment.operator)

@@ -34,8 +34,8 @@ use crate::lifecycle::{self, load_assignments, load_job, load_open_job, load_pro
 use crate::pricing::{decline_fee, split};
 use crate::staking;
 use crate::state::{
-    status_key, Assignment, Empty, Job, Progress, CONFIG, JOBS, JOBS_BY_STATUS, OUTPUTS,
-    PENDING_WORK, TREASURY_OWED,
+    status_key, Assignment, Empty, Job, Progress, TreasuryOwed, CONFIG, JOBS, JOBS_BY_STATUS,
+    OUTPUTS, PENDING_WORK, TREASURY_OWED,
 };
 
 pub const REPLY_CALLBACK: u64 = 1;
@@ -166,7 +166,7 @@ pub fn settle(deps: DepsMut, env: Env, job_id: u64) -> Result<Response, Contract
             reveal_deadline: job.reveal_deadline,
         });
     }
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     let settlement = settle_job(deps, &env, &config, job_id, job, progress)?;
     Ok(response
         .add_submessages(settlement.messages)
@@ -191,7 +191,7 @@ pub fn cancel(
     if env.block.height > job.commit_deadline {
         return Err(ContractError::CancelTooLate { job_id });
     }
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     let assignments = load_assignments(deps.storage, job_id, &job, &progress)?;
     let settlement = close(
         deps,
@@ -284,9 +284,12 @@ fn close(
     if anyone_paid || status == JobStatus::Cancelled {
         let owed = price.protocol_fee.checked_add(price.remainder)?;
         earned = earned.checked_add(owed)?;
-        TREASURY_OWED.update(deps.storage, |total| -> Result<_, ContractError> {
-            Ok(total.checked_add(owed)?)
-        })?;
+        TREASURY_OWED.update(
+            deps.storage,
+            |TreasuryOwed(total)| -> Result<_, ContractError> {
+                Ok(TreasuryOwed(total.checked_add(owed)?))
+            },
+        )?;
     }
     let refund = job.price.checked_sub(earned)?;
 
@@ -304,7 +307,7 @@ fn close(
         }
     }
     let output = match &winner {
-        Some(hash) => Some(OUTPUTS.load(deps.storage, (job_id, hash.as_slice()))?),
+        Some(hash) => Some(OUTPUTS.load(deps.storage, (job_id, hash.as_slice()))?.0),
         None => None,
     };
 

@@ -6,20 +6,15 @@
 //! operator's small assignment record and a two-number progress counter, and output bytes are
 //! stored once per distinct output hash.
 
-use std::marker::PhantomData;
-
-use cosmwasm_std::{Addr, Binary, Decimal, Order, StdError, StdResult, Storage, Uint128};
-use cw_storage_plus::{Map, PrimaryKey};
+use cosmwasm_std::{Addr, Binary, Decimal, StdResult, Uint128};
+use cw_storage_plus::Map;
 use serde::{Deserialize, Serialize};
 use sibyl_api::escrow::{Config, DType, DeclineReason, JobStatus, SeedSource, TensorSpec};
+use sibyl_codec::{Reader, Record, RecordItem, RecordMap, Writer};
 
-use sibyl_codec::{Reader, Writer};
-
-pub const CONFIG: RecordItem<Config> = RecordItem::new("cfg");
-/// Id of the next job; ids start at 1.
-pub const NEXT_JOB_ID: RecordItem<u64> = RecordItem::new("nid");
-/// Protocol fees and remainders owed to the treasury, not yet withdrawn.
-pub const TREASURY_OWED: RecordItem<Uint128> = RecordItem::new("trs");
+pub const CONFIG: RecordItem<StoredConfig> = RecordItem::new("cfg");
+pub const NEXT_JOB_ID: RecordItem<NextJobId> = RecordItem::new("nid");
+pub const TREASURY_OWED: RecordItem<TreasuryOwed> = RecordItem::new("trs");
 
 /// Models by the raw 32 bytes of their hash.
 pub const MODELS: RecordMap<&[u8], Model> = RecordMap::new("m");
@@ -27,10 +22,10 @@ pub const JOBS: RecordMap<u64, Job> = RecordMap::new("j");
 pub const JOB_INPUTS: RecordMap<u64, StoredInput> = RecordMap::new("ji");
 pub const JOB_PROGRESS: RecordMap<u64, Progress> = RecordMap::new("jp");
 pub const ASSIGNMENTS: RecordMap<(u64, &Addr), Assignment> = RecordMap::new("a");
-/// Revealed output bytes by (job, output hash), written by the first reveal of each hash. Losing
-/// outputs are deleted at settlement; the winning one is the job's result.
-pub const OUTPUTS: RecordMap<(u64, &[u8]), Binary> = RecordMap::new("o");
-pub const CALLBACK_ERRORS: RecordMap<u64, String> = RecordMap::new("cbe");
+/// By (job, output hash), written by the first reveal of each hash. Losing outputs are deleted at
+/// settlement; the winning one is the job's result.
+pub const OUTPUTS: RecordMap<(u64, &[u8]), RevealedOutput> = RecordMap::new("o");
+pub const CALLBACK_ERRORS: RecordMap<u64, CallbackError> = RecordMap::new("cbe");
 
 /// Secondary indexes, so list queries never scan all jobs.
 pub const JOBS_BY_CONSUMER: Map<(&Addr, u64), Empty> = Map::new("jc");
@@ -42,156 +37,25 @@ pub const PENDING_WORK: Map<(&Addr, u64), Empty> = Map::new("pw");
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Empty {}
 
-/// A value stored in the `codec` byte encoding rather than JSON.
-pub trait Record: Sized {
-    /// Names the record in error messages.
-    const NAME: &'static str;
-    /// Newest format version; the first byte of every stored record is its layout's version.
-    const VERSION: u8 = 1;
+/// The configuration (a type of `sibyl_api`, so stored through this newtype).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredConfig(pub Config);
 
-    /// The layout this record is written in: [`Self::VERSION`] unless a record type keeps an
-    /// older, shorter layout for values that need none of the newer fields.
-    fn layout(&self) -> u8 {
-        Self::VERSION
-    }
+/// Id of the next job; ids start at 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NextJobId(pub u64);
 
-    fn write(&self, writer: &mut Writer);
-    fn read(reader: &mut Reader) -> StdResult<Self>;
+/// Protocol fees and remainders owed to the treasury, not yet withdrawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreasuryOwed(pub Uint128);
 
-    /// Reads a record of an older layout (written by an earlier contract version or by
-    /// [`Self::layout`]); only [`Self::VERSION`] unless a record type says otherwise.
-    fn read_layout(reader: &mut Reader, version: u8) -> StdResult<Self> {
-        if version != Self::VERSION {
-            return Err(reader.corrupt());
-        }
-        Self::read(reader)
-    }
+/// Output bytes an operator revealed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevealedOutput(pub Binary);
 
-    fn encode(&self) -> Vec<u8> {
-        let mut writer = Writer::default();
-        writer.u8(self.layout());
-        self.write(&mut writer);
-        writer.into_bytes()
-    }
-
-    fn decode(bytes: &[u8]) -> StdResult<Self> {
-        let mut reader = Reader::new(bytes, Self::NAME);
-        let version = reader.u8()?;
-        let record = Self::read_layout(&mut reader, version)?;
-        reader.finish()?;
-        Ok(record)
-    }
-}
-
-fn not_found<T: Record>() -> StdError {
-    StdError::msg(format!("{} not found", T::NAME))
-}
-
-/// A single [`Record`] under a fixed key.
-pub struct RecordItem<T> {
-    key: &'static str,
-    record: PhantomData<T>,
-}
-
-impl<T: Record> RecordItem<T> {
-    pub const fn new(key: &'static str) -> Self {
-        RecordItem {
-            key,
-            record: PhantomData,
-        }
-    }
-
-    pub fn load(&self, storage: &dyn Storage) -> StdResult<T> {
-        let bytes = storage
-            .get(self.key.as_bytes())
-            .ok_or_else(not_found::<T>)?;
-        T::decode(&bytes)
-    }
-
-    pub fn save(&self, storage: &mut dyn Storage, record: &T) -> StdResult<()> {
-        storage.set(self.key.as_bytes(), &record.encode());
-        Ok(())
-    }
-
-    /// Loads the record, applies `action` and saves what it returns.
-    pub fn update<E: From<StdError>>(
-        &self,
-        storage: &mut dyn Storage,
-        action: impl FnOnce(T) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let record = action(self.load(storage)?)?;
-        self.save(storage, &record)?;
-        Ok(record)
-    }
-}
-
-/// [`Record`]s under the same keys a cw-storage-plus `Map` with this namespace would use.
-pub struct RecordMap<K, T> {
-    keys: Map<K, Empty>,
-    record: PhantomData<T>,
-}
-
-impl<'a, K: PrimaryKey<'a>, T: Record> RecordMap<K, T> {
-    pub const fn new(namespace: &'static str) -> Self {
-        RecordMap {
-            keys: Map::new(namespace),
-            record: PhantomData,
-        }
-    }
-
-    pub fn may_load(&self, storage: &dyn Storage, key: K) -> StdResult<Option<T>> {
-        storage
-            .get(&self.keys.key(key))
-            .map(|bytes| T::decode(&bytes))
-            .transpose()
-    }
-
-    pub fn load(&self, storage: &dyn Storage, key: K) -> StdResult<T> {
-        self.may_load(storage, key)?.ok_or_else(not_found::<T>)
-    }
-
-    pub fn save(&self, storage: &mut dyn Storage, key: K, record: &T) -> StdResult<()> {
-        storage.set(&self.keys.key(key), &record.encode());
-        Ok(())
-    }
-
-    pub fn has(&self, storage: &dyn Storage, key: K) -> bool {
-        self.keys.has(storage, key)
-    }
-
-    pub fn remove(&self, storage: &mut dyn Storage, key: K) {
-        self.keys.remove(storage, key);
-    }
-}
-
-impl<T: Record> RecordMap<&[u8], T> {
-    /// Up to `limit` records in ascending key order, starting after `start_after`.
-    pub fn page(
-        &self,
-        storage: &dyn Storage,
-        start_after: Option<&[u8]>,
-        limit: usize,
-    ) -> StdResult<Vec<(Vec<u8>, T)>> {
-        // For a single byte-string key the stored key is the length-prefixed namespace followed by
-        // the key itself, so the map is exactly the keys that start with the namespace prefix.
-        let prefix = self.keys.key(&[]).to_vec();
-        let start = match start_after {
-            // The smallest key above `after`.
-            Some(after) => [prefix.as_slice(), after, &[0]].concat(),
-            None => prefix.clone(),
-        };
-        let mut end = prefix.clone();
-        // The namespace is a short ASCII name, so its last byte is below 0xff.
-        if let Some(last) = end.last_mut() {
-            *last += 1;
-        }
-        storage
-            .range(Some(&start), Some(&end), Order::Ascending)
-            .take(limit)
-            .map(|(key, bytes)| Ok((key[prefix.len()..].to_vec(), T::decode(&bytes)?)))
-            .collect()
-    }
-}
+/// Why the consumer's callback failed (truncated).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackError(pub String);
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
@@ -287,6 +151,7 @@ impl Assignment {
 impl Record for StoredInput {
     const NAME: &'static str = "job input";
     const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
         match self {
@@ -302,14 +167,7 @@ impl Record for StoredInput {
         }
     }
 
-    fn read(r: &mut Reader) -> StdResult<StoredInput> {
-        Self::read_layout(r, Self::VERSION)
-    }
-
-    fn read_layout(r: &mut Reader, version: u8) -> StdResult<StoredInput> {
-        if !(1..=Self::VERSION).contains(&version) {
-            return Err(r.corrupt());
-        }
+    fn read(r: &mut Reader, version: u8) -> StdResult<StoredInput> {
         match r.u8()? {
             0 => Ok(StoredInput::Inline(Binary::from(r.bytes()?))),
             1 => Ok(StoredInput::Remote {
@@ -326,8 +184,9 @@ impl Record for StoredInput {
 impl Record for Progress {
     const NAME: &'static str = "job progress";
     const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
-    fn layout(&self) -> u8 {
+    fn version(&self) -> u8 {
         if self.declines == 0 {
             1
         } else {
@@ -343,21 +202,11 @@ impl Record for Progress {
         }
     }
 
-    fn read(r: &mut Reader) -> StdResult<Progress> {
-        Self::read_layout(r, Self::VERSION)
-    }
-
-    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Progress> {
-        let (commits, reveals) = (r.uint()?, r.uint()?);
-        let declines = match version {
-            1 => 0,
-            2 => r.uint()?,
-            _ => return Err(r.corrupt()),
-        };
+    fn read(r: &mut Reader, version: u8) -> StdResult<Progress> {
         Ok(Progress {
-            commits,
-            reveals,
-            declines,
+            commits: r.uint()?,
+            reveals: r.uint()?,
+            declines: if version >= 2 { r.uint()? } else { 0 },
         })
     }
 }
@@ -367,8 +216,9 @@ impl Record for Progress {
 impl Record for Assignment {
     const NAME: &'static str = "assignment";
     const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
-    fn layout(&self) -> u8 {
+    fn version(&self) -> u8 {
         match self {
             Assignment::Committed { .. } => 1,
             Assignment::Declined(_) => 2,
@@ -388,25 +238,20 @@ impl Record for Assignment {
         }
     }
 
-    fn read(r: &mut Reader) -> StdResult<Assignment> {
-        Self::read_layout(r, Self::VERSION)
-    }
-
-    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Assignment> {
-        match version {
-            1 => Ok(Assignment::Committed {
+    fn read(r: &mut Reader, version: u8) -> StdResult<Assignment> {
+        if version == 1 {
+            return Ok(Assignment::Committed {
                 commitment: Binary::from(r.bytes()?),
                 output_hash: r.option(|r| r.bytes().map(Binary::from))?,
-            }),
-            2 => Ok(Assignment::Declined(match r.u8()? {
-                0 => DeclineReason::InputUnavailable,
-                1 => DeclineReason::InputHashMismatch,
-                2 => DeclineReason::ModelUnavailable,
-                3 => DeclineReason::InvalidInput,
-                _ => return Err(r.corrupt()),
-            })),
-            _ => Err(r.corrupt()),
+            });
         }
+        Ok(Assignment::Declined(match r.u8()? {
+            0 => DeclineReason::InputUnavailable,
+            1 => DeclineReason::InputHashMismatch,
+            2 => DeclineReason::ModelUnavailable,
+            3 => DeclineReason::InvalidInput,
+            _ => return Err(r.corrupt()),
+        }))
     }
 }
 
@@ -419,55 +264,51 @@ fn decline_key(reason: DeclineReason) -> u8 {
     }
 }
 
-/// Output bytes.
-impl Record for Binary {
+impl Record for RevealedOutput {
     const NAME: &'static str = "output";
 
     fn write(&self, w: &mut Writer) {
-        w.bytes(self);
+        w.bytes(&self.0);
     }
 
-    fn read(r: &mut Reader) -> StdResult<Binary> {
-        Ok(Binary::from(r.bytes()?))
+    fn read(r: &mut Reader, _version: u8) -> StdResult<RevealedOutput> {
+        Ok(RevealedOutput(Binary::from(r.bytes()?)))
     }
 }
 
-/// A callback error message.
-impl Record for String {
+impl Record for CallbackError {
     const NAME: &'static str = "callback error";
 
     fn write(&self, w: &mut Writer) {
-        w.str(self);
+        w.str(&self.0);
     }
 
-    fn read(r: &mut Reader) -> StdResult<String> {
-        r.string()
+    fn read(r: &mut Reader, _version: u8) -> StdResult<CallbackError> {
+        r.string().map(CallbackError)
     }
 }
 
-/// The next job id.
-impl Record for u64 {
+impl Record for NextJobId {
     const NAME: &'static str = "job counter";
 
     fn write(&self, w: &mut Writer) {
-        w.uint(*self);
+        w.uint(self.0);
     }
 
-    fn read(r: &mut Reader) -> StdResult<u64> {
-        r.uint()
+    fn read(r: &mut Reader, _version: u8) -> StdResult<NextJobId> {
+        r.uint().map(NextJobId)
     }
 }
 
-/// The treasury balance.
-impl Record for Uint128 {
+impl Record for TreasuryOwed {
     const NAME: &'static str = "treasury balance";
 
     fn write(&self, w: &mut Writer) {
-        w.uint(self.u128());
+        w.uint(self.0.u128());
     }
 
-    fn read(r: &mut Reader) -> StdResult<Uint128> {
-        r.u128().map(Uint128::new)
+    fn read(r: &mut Reader, _version: u8) -> StdResult<TreasuryOwed> {
+        r.u128().map(|owed| TreasuryOwed(Uint128::new(owed)))
     }
 }
 
@@ -477,43 +318,38 @@ pub const DEFAULT_MAX_BLOCK_TIME_SECS: u64 = 10;
 pub const DEFAULT_SETTLEMENT_MARGIN: u64 = 100;
 
 /// Layout 2 appends the decline fee, the maximum block time and the settlement margin.
-impl Record for Config {
+impl Record for StoredConfig {
     const NAME: &'static str = "config";
     const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
-        w.str(self.admin.as_str());
-        w.str(self.staking_contract.as_str());
-        w.str(&self.fee_denom);
-        w.uint(self.price_per_unit.u128());
-        w.uint(self.protocol_fee_bps);
-        w.str(self.treasury.as_str());
-        w.uint(self.commit_window);
-        w.uint(self.reveal_window);
-        w.uint(self.default_redundancy);
-        w.uint(self.max_redundancy);
-        w.uint(self.max_inline_input_bytes);
-        w.uint(self.max_output_bytes);
-        w.uint(self.wrong_result_slash.atomics().u128());
-        w.uint(self.missed_job_slash.atomics().u128());
-        w.str(&self.chain_id);
-        w.uint(self.callback_gas_limit);
-        w.u8(match self.seed_source {
+        let StoredConfig(config) = self;
+        w.str(config.admin.as_str());
+        w.str(config.staking_contract.as_str());
+        w.str(&config.fee_denom);
+        w.uint(config.price_per_unit.u128());
+        w.uint(config.protocol_fee_bps);
+        w.str(config.treasury.as_str());
+        w.uint(config.commit_window);
+        w.uint(config.reveal_window);
+        w.uint(config.default_redundancy);
+        w.uint(config.max_redundancy);
+        w.uint(config.max_inline_input_bytes);
+        w.uint(config.max_output_bytes);
+        w.uint(config.wrong_result_slash.atomics().u128());
+        w.uint(config.missed_job_slash.atomics().u128());
+        w.str(&config.chain_id);
+        w.uint(config.callback_gas_limit);
+        w.u8(match config.seed_source {
             SeedSource::BlockData => 0,
         });
-        w.uint(self.decline_fee_bps);
-        w.uint(self.max_block_time_secs);
-        w.uint(self.settlement_margin);
+        w.uint(config.decline_fee_bps);
+        w.uint(config.max_block_time_secs);
+        w.uint(config.settlement_margin);
     }
 
-    fn read(r: &mut Reader) -> StdResult<Config> {
-        Self::read_layout(r, Self::VERSION)
-    }
-
-    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Config> {
-        if !(1..=Self::VERSION).contains(&version) {
-            return Err(r.corrupt());
-        }
+    fn read(r: &mut Reader, version: u8) -> StdResult<StoredConfig> {
         let mut config = Config {
             admin: r.addr()?,
             staking_contract: r.addr()?,
@@ -544,7 +380,7 @@ impl Record for Config {
             config.max_block_time_secs = r.uint()?;
             config.settlement_margin = r.uint()?;
         }
-        Ok(config)
+        Ok(StoredConfig(config))
     }
 }
 
@@ -585,7 +421,7 @@ impl Record for Model {
         w.bool(self.deprecated);
     }
 
-    fn read(r: &mut Reader) -> StdResult<Model> {
+    fn read(r: &mut Reader, _version: u8) -> StdResult<Model> {
         Ok(Model {
             uri: r.string()?,
             input_spec: read_spec(r)?,
@@ -602,6 +438,7 @@ impl Record for Model {
 impl Record for Job {
     const NAME: &'static str = "job";
     const VERSION: u8 = 2;
+    const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
         w.str(self.consumer.as_str());
@@ -632,14 +469,7 @@ impl Record for Job {
         w.option(self.refund, |w, refund| w.uint(refund.u128()));
     }
 
-    fn read(r: &mut Reader) -> StdResult<Job> {
-        Self::read_layout(r, Self::VERSION)
-    }
-
-    fn read_layout(r: &mut Reader, version: u8) -> StdResult<Job> {
-        if !(1..=Self::VERSION).contains(&version) {
-            return Err(r.corrupt());
-        }
+    fn read(r: &mut Reader, version: u8) -> StdResult<Job> {
         let consumer = r.addr()?;
         Ok(Job {
             model_hash: Binary::from(r.bytes()?),
@@ -693,8 +523,11 @@ pub fn status_key(status: JobStatus) -> u8 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use cosmwasm_std::testing::MockStorage;
+    use cosmwasm_std::Storage;
+    use sibyl_codec::testing::assert_round_trip;
+
+    use super::*;
 
     fn config() -> Config {
         Config {
@@ -759,28 +592,11 @@ mod tests {
         }
     }
 
-    fn record_round_trip<T: Record + PartialEq + std::fmt::Debug>(record: T) {
-        let bytes = record.encode();
-        assert_eq!(bytes[0], record.layout());
-        assert!(record.layout() <= T::VERSION);
-        assert_eq!(T::decode(&bytes).unwrap(), record);
-        // Every strict prefix and any trailing byte is refused.
-        for len in 0..bytes.len() {
-            assert!(T::decode(&bytes[..len]).is_err(), "prefix of {len} bytes");
-        }
-        assert!(T::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
-        let mut other_version = bytes;
-        other_version[0] = T::VERSION + 1;
-        assert!(T::decode(&other_version).is_err());
-        other_version[0] = 0;
-        assert!(T::decode(&other_version).is_err());
-    }
-
     #[test]
     fn state_records_round_trip() {
-        record_round_trip(config());
-        record_round_trip(model());
-        record_round_trip(Model {
+        assert_round_trip(&StoredConfig(config()));
+        assert_round_trip(&model());
+        assert_round_trip(&Model {
             input_spec: TensorSpec {
                 dtype: DType::U8,
                 shape: vec![],
@@ -788,9 +604,9 @@ mod tests {
             deprecated: false,
             ..model()
         });
-        record_round_trip(job());
+        assert_round_trip(&job());
         for status in [JobStatus::Open, JobStatus::Failed, JobStatus::Cancelled] {
-            record_round_trip(Job {
+            assert_round_trip(&Job {
                 callback: None,
                 status,
                 result_hash: None,
@@ -800,7 +616,7 @@ mod tests {
                 ..job()
             });
         }
-        record_round_trip(Job {
+        assert_round_trip(&Job {
             callback: Some(job().consumer),
             ..job()
         });
@@ -853,11 +669,11 @@ mod tests {
                 declines: 0
             }
         );
-        let mut config_v2 = config().encode();
+        let mut config_v2 = StoredConfig(config()).encode();
         // Layout 1 is layout 2 without its last three fields (2 + 1 + 10 bytes here).
         config_v2.truncate(config_v2.len() - 13);
         config_v2[0] = 1;
-        let migrated = Config::decode(&config_v2).unwrap();
+        let StoredConfig(migrated) = StoredConfig::decode(&config_v2).unwrap();
         assert_eq!(migrated.decline_fee_bps, DEFAULT_DECLINE_FEE_BPS);
         assert_eq!(migrated.max_block_time_secs, DEFAULT_MAX_BLOCK_TIME_SECS);
         assert_eq!(migrated.settlement_margin, DEFAULT_SETTLEMENT_MARGIN);
@@ -881,11 +697,11 @@ mod tests {
 
     #[test]
     fn unknown_enum_tags_are_corrupt() {
-        let mut bytes = config().encode();
+        let mut bytes = StoredConfig(config()).encode();
         // The seed source tag, before the decline fee (2 bytes), block time (1) and margin (10).
         let tag = bytes.len() - 14;
         bytes[tag] = 1;
-        let err = Config::decode(&bytes).unwrap_err();
+        let err = StoredConfig::decode(&bytes).unwrap_err();
         assert!(
             err.to_string().contains("corrupt stored config record"),
             "{err}"
@@ -895,65 +711,43 @@ mod tests {
         assert!(Model::decode(&bytes).is_err());
     }
 
+    /// The keys migrated contracts hold their records under.
     #[test]
-    fn record_storage_uses_map_keys_and_pages() {
+    fn records_are_stored_under_map_and_item_keys() {
         let mut storage = MockStorage::new();
-        assert!(JOBS.may_load(&storage, 1).unwrap().is_none());
-        let err = JOBS.load(&storage, 1).unwrap_err();
-        assert!(err.to_string().contains("job not found"), "{err}");
         JOBS.save(&mut storage, 1, &job()).unwrap();
-        assert!(JOBS.has(&storage, 1));
-        assert_eq!(JOBS.load(&storage, 1).unwrap(), job());
-        // Same key as a cw-storage-plus map of that namespace.
         let plain: Map<u64, Empty> = Map::new("j");
         assert!(plain.has(&storage, 1));
-
-        assert!(CONFIG.load(&storage).is_err());
-        CONFIG.save(&mut storage, &config()).unwrap();
-        assert_eq!(CONFIG.load(&storage).unwrap(), config());
-        assert_eq!(storage.get(b"cfg").unwrap(), config().encode());
-
-        for byte in [3u8, 1, 2, 0xff] {
-            MODELS.save(&mut storage, &[byte; 32], &model()).unwrap();
-        }
-        // A neighbouring namespace ("n" follows "m") must not leak into the page.
-        let neighbour: Map<&[u8], Empty> = Map::new("n");
-        neighbour.save(&mut storage, &[0u8; 32], &Empty {}).unwrap();
-        let hashes = |page: Vec<(Vec<u8>, Model)>| -> Vec<u8> {
-            page.into_iter().map(|(hash, _)| hash[0]).collect()
-        };
+        CONFIG.save(&mut storage, &StoredConfig(config())).unwrap();
         assert_eq!(
-            hashes(MODELS.page(&storage, None, 10).unwrap()),
-            [1, 2, 3, 0xff]
+            storage.get(b"cfg").unwrap(),
+            StoredConfig(config()).encode()
         );
-        assert_eq!(hashes(MODELS.page(&storage, None, 2).unwrap()), [1, 2]);
-        assert_eq!(
-            hashes(MODELS.page(&storage, Some(&[2u8; 32]), 10).unwrap()),
-            [3, 0xff]
-        );
-        assert_eq!(
-            hashes(MODELS.page(&storage, Some(&[0xffu8; 32]), 10).unwrap()),
-            Vec::<u8>::new()
-        );
+        NEXT_JOB_ID.save(&mut storage, &NextJobId(7)).unwrap();
+        assert_eq!(storage.get(b"nid").unwrap(), [1, 7]);
+        TREASURY_OWED
+            .save(&mut storage, &TreasuryOwed(Uint128::new(300)))
+            .unwrap();
+        assert_eq!(storage.get(b"trs").unwrap(), [1, 0xac, 0x02]);
     }
 
     #[test]
     fn small_records_round_trip() {
-        record_round_trip(Progress {
+        assert_round_trip(&Progress {
             commits: u32::MAX,
             reveals: 7,
             declines: 0,
         });
-        record_round_trip(Progress {
+        assert_round_trip(&Progress {
             commits: 1,
             reveals: 0,
             declines: 2,
         });
-        record_round_trip(Assignment::Committed {
+        assert_round_trip(&Assignment::Committed {
             commitment: Binary::from([1u8; 32]),
             output_hash: None,
         });
-        record_round_trip(Assignment::Committed {
+        assert_round_trip(&Assignment::Committed {
             commitment: Binary::from([1u8; 32]),
             output_hash: Some(Binary::from([2u8; 32])),
         });
@@ -963,18 +757,18 @@ mod tests {
             DeclineReason::ModelUnavailable,
             DeclineReason::InvalidInput,
         ] {
-            record_round_trip(Assignment::Declined(reason));
+            assert_round_trip(&Assignment::Declined(reason));
         }
         assert!(Assignment::decode(&[2, 4]).is_err());
-        record_round_trip(StoredInput::Inline(Binary::from(b"\x01\x00input")));
-        record_round_trip(StoredInput::Remote {
+        assert_round_trip(&StoredInput::Inline(Binary::from(b"\x01\x00input")));
+        assert_round_trip(&StoredInput::Remote {
             uri: "ipfs://x".to_string(),
             size: 784,
         });
-        record_round_trip(Binary::from(vec![0u8; 70_000]));
-        record_round_trip("error: out of gas".to_string());
-        record_round_trip(u64::MAX);
-        record_round_trip(Uint128::MAX);
+        assert_round_trip(&RevealedOutput(Binary::from(vec![0u8; 70_000])));
+        assert_round_trip(&CallbackError("error: out of gas".to_string()));
+        assert_round_trip(&NextJobId(u64::MAX));
+        assert_round_trip(&TreasuryOwed(Uint128::MAX));
         // A commit's assignment record: version, length, 32 bytes, no output hash (as in 0.1.0).
         let commit = Assignment::Committed {
             commitment: Binary::from([1u8; 32]),
@@ -1002,27 +796,6 @@ mod tests {
         assert!(StoredInput::decode(&[1, 1, 1, 0xff]).is_err());
         assert!(StoredInput::decode(&[2, 1, 1, b'u']).is_err());
         assert!(Progress::decode(&[1, 0x80, 0x80, 0x80, 0x80, 0x10, 0]).is_err());
-        assert!(String::decode(&[1, 1, 0xff]).is_err());
-    }
-
-    #[test]
-    fn treasury_update_saves_what_the_action_returns() {
-        let mut storage = MockStorage::new();
-        let add = |owed: Uint128| -> StdResult<Uint128> { Ok(owed + Uint128::new(5)) };
-        assert!(TREASURY_OWED.update(&mut storage, add).is_err());
-        TREASURY_OWED.save(&mut storage, &Uint128::new(1)).unwrap();
-        assert_eq!(
-            TREASURY_OWED.update(&mut storage, add).unwrap(),
-            Uint128::new(6)
-        );
-        assert_eq!(TREASURY_OWED.load(&storage).unwrap(), Uint128::new(6));
-        let refuse = |_| -> StdResult<Uint128> { Err(StdError::msg("no")) };
-        assert!(TREASURY_OWED.update(&mut storage, refuse).is_err());
-        assert_eq!(TREASURY_OWED.load(&storage).unwrap(), Uint128::new(6));
-        OUTPUTS
-            .save(&mut storage, (1, b"h"), &Binary::from(b"out"))
-            .unwrap();
-        OUTPUTS.remove(&mut storage, (1, b"h"));
-        assert!(!OUTPUTS.has(&storage, (1, b"h")));
+        assert!(CallbackError::decode(&[1, 1, 0xff]).is_err());
     }
 }

@@ -16,7 +16,7 @@ use crate::pricing::job_price;
 use crate::sampling::{draw_operators, job_seed};
 use crate::staking;
 use crate::state::{
-    status_key, Empty, Job, StoredInput, CONFIG, JOBS, JOBS_BY_CONSUMER, JOBS_BY_STATUS,
+    status_key, Empty, Job, NextJobId, StoredInput, CONFIG, JOBS, JOBS_BY_CONSUMER, JOBS_BY_STATUS,
     JOB_INPUTS, NEXT_JOB_ID, PENDING_WORK,
 };
 
@@ -34,7 +34,7 @@ pub fn submit_job(
     info: MessageInfo,
     request: JobRequest,
 ) -> Result<Response, ContractError> {
-    let config = CONFIG.load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?.0;
     let (model_hash, model) = models::load(deps.as_ref(), &request.model_hash)?;
     if model.deprecated {
         return Err(ContractError::ModelDeprecated {
@@ -87,7 +87,7 @@ pub fn submit_job(
     let price = job_price(&config, model.cost_units, redundancy)?;
     check_payment(&info.funds, &config.fee_denom, price.total)?;
 
-    let job_id = NEXT_JOB_ID.load(deps.storage)?;
+    let NextJobId(job_id) = NEXT_JOB_ID.load(deps.storage)?;
     let active = staking::active_set(&deps.querier, &config.staking_contract)?;
     let seed = job_seed(&config.seed_source, &env, job_id);
     let operators = draw_operators(&active, redundancy as usize, &seed).ok_or(
@@ -118,7 +118,7 @@ pub fn submit_job(
         settled_height: None,
         refund: None,
     };
-    NEXT_JOB_ID.save(deps.storage, &(job_id + 1))?;
+    NEXT_JOB_ID.save(deps.storage, &NextJobId(job_id + 1))?;
     JOBS.save(deps.storage, job_id, &job)?;
     JOB_INPUTS.save(deps.storage, job_id, &stored_input)?;
     JOBS_BY_CONSUMER.save(deps.storage, (&job.consumer, job_id), &Empty {})?;

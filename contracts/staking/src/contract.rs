@@ -120,8 +120,8 @@ pub fn execute(
 }
 
 /// Migrates from an earlier (or the same) version of this contract. Records written by earlier
-/// versions are read as they are (`record::Record::OLDEST_VERSION`), so nothing is rewritten
-/// except the configuration.
+/// versions are read as they are (`sibyl_codec::Record::OLDEST_VERSION`), so nothing is
+/// rewritten except the configuration.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
     let stored = cw2::get_contract_version(deps.storage)?;

@@ -9,11 +9,13 @@ pub mod error;
 pub mod execute;
 pub mod funds;
 pub mod query;
-pub mod record;
 pub mod shares;
 pub mod state;
 pub mod unbonding;
 pub mod validation;
 pub mod warmup;
+
+/// The storage-record layer the state is kept in, for tests and tools that read stored records.
+pub use sibyl_codec::record;
 
 pub use crate::error::ContractError;

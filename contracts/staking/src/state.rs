@@ -5,8 +5,7 @@
 use cosmwasm_std::{Addr, Binary, Decimal, StdResult, Timestamp, Uint128, Uint256};
 use cw_storage_plus::{Item, Map};
 
-use crate::record::{Record, RecordItem, RecordMap};
-use sibyl_codec::{Reader, Writer};
+use sibyl_codec::{Reader, Record, RecordItem, RecordMap, Writer};
 
 pub const CONTRACT_NAME: &str = "crates.io:sibyl-staking";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -216,14 +215,8 @@ impl Record for Config {
         w.uint(self.reward_warmup);
     }
 
-    fn read(r: &mut Reader) -> StdResult<Config> {
-        let mut config = Self::read_older(r, 1)?;
-        config.reward_warmup = r.uint()?;
-        Ok(config)
-    }
-
     /// A version-1 config had no warm-up (0); `migrate` sets one.
-    fn read_older(r: &mut Reader, _version: u8) -> StdResult<Config> {
+    fn read(r: &mut Reader, version: u8) -> StdResult<Config> {
         Ok(Config {
             admin: r.option(|r| r.addr())?,
             bond_denom: r.string()?,
@@ -236,7 +229,7 @@ impl Record for Config {
             max_commission_change: Decimal::new(read_u128(r)?),
             commission_change_period: r.uint()?,
             max_unbonding_entries: r.uint()?,
-            reward_warmup: 0,
+            reward_warmup: if version >= 2 { r.uint()? } else { 0 },
         })
     }
 }
@@ -251,7 +244,7 @@ impl Record for OperatorProfile {
         write_time(w, self.commission_changed_at);
     }
 
-    fn read(r: &mut Reader) -> StdResult<OperatorProfile> {
+    fn read(r: &mut Reader, _version: u8) -> StdResult<OperatorProfile> {
         Ok(OperatorProfile {
             moniker: r.string()?,
             commission: Decimal::new(read_u128(r)?),
@@ -276,7 +269,7 @@ impl Record for OperatorPool {
         w.option(self.ranked_stake, |w, stake| w.uint(stake));
     }
 
-    fn read(r: &mut Reader) -> StdResult<OperatorPool> {
+    fn read(r: &mut Reader, _version: u8) -> StdResult<OperatorPool> {
         Ok(OperatorPool {
             tokens: read_u128(r)?,
             shares: read_u128(r)?,
@@ -307,24 +300,22 @@ impl Record for Delegation {
         });
     }
 
-    fn read(r: &mut Reader) -> StdResult<Delegation> {
-        let mut delegation = Self::read_older(r, 1)?;
-        delegation.warming = r.option(|r| {
-            Ok(Warming {
-                shares: read_u128(r)?,
-                warm_at: r.uint()?,
-            })
-        })?;
-        Ok(delegation)
-    }
-
     /// Delegations from before the warm-up existed earn on all their shares.
-    fn read_older(r: &mut Reader, _version: u8) -> StdResult<Delegation> {
+    fn read(r: &mut Reader, version: u8) -> StdResult<Delegation> {
         Ok(Delegation {
             shares: read_u128(r)?,
             reward_per_share_paid: read_u256(r)?,
             rewards: read_u256(r)?,
-            warming: None,
+            warming: if version >= 2 {
+                r.option(|r| {
+                    Ok(Warming {
+                        shares: read_u128(r)?,
+                        warm_at: r.uint()?,
+                    })
+                })?
+            } else {
+                None
+            },
         })
     }
 }
@@ -336,7 +327,7 @@ impl Record for RewardSnapshot {
         write_u256(w, self.0);
     }
 
-    fn read(r: &mut Reader) -> StdResult<RewardSnapshot> {
+    fn read(r: &mut Reader, _version: u8) -> StdResult<RewardSnapshot> {
         read_u256(r).map(RewardSnapshot)
     }
 }
@@ -356,23 +347,16 @@ impl Record for UnbondingBucket {
         w.uint(self.joined);
     }
 
-    fn read(r: &mut Reader) -> StdResult<UnbondingBucket> {
-        let mut bucket = Self::read_older(r, 1)?;
-        bucket.min_creation_height = r.uint()?;
-        bucket.joined = r.uint()?;
-        Ok(bucket)
-    }
-
     /// A version-1 bucket's lowest height is unknown: 0 sends every slash that reaches it through
     /// the exact per-entry path. Its entries all have ordinal 0, so it counts as one joined entry.
-    fn read_older(r: &mut Reader, _version: u8) -> StdResult<UnbondingBucket> {
+    fn read(r: &mut Reader, version: u8) -> StdResult<UnbondingBucket> {
         Ok(UnbondingBucket {
             tokens: read_u128(r)?,
             shares: read_u128(r)?,
             max_creation_height: r.uint()?,
             first_completion: read_time(r)?,
-            min_creation_height: 0,
-            joined: 1,
+            min_creation_height: if version >= 2 { r.uint()? } else { 0 },
+            joined: if version >= 2 { r.uint()? } else { 1 },
         })
     }
 }
@@ -392,20 +376,15 @@ impl Record for UnbondingEntry {
         w.uint(self.ordinal);
     }
 
-    fn read(r: &mut Reader) -> StdResult<UnbondingEntry> {
-        let mut entry = Self::read_older(r, 1)?;
-        entry.ordinal = r.uint()?;
-        Ok(entry)
-    }
-
-    fn read_older(r: &mut Reader, _version: u8) -> StdResult<UnbondingEntry> {
+    /// Version-1 entries all have ordinal 0.
+    fn read(r: &mut Reader, version: u8) -> StdResult<UnbondingEntry> {
         Ok(UnbondingEntry {
             operator: r.addr()?,
             bucket: r.uint()?,
             shares: read_u128(r)?,
             creation_height: r.uint()?,
             completion_time: read_time(r)?,
-            ordinal: 0,
+            ordinal: if version >= 2 { r.uint()? } else { 0 },
         })
     }
 }
@@ -422,7 +401,7 @@ impl Record for PartialSlashes {
         }
     }
 
-    fn read(r: &mut Reader) -> StdResult<PartialSlashes> {
+    fn read(r: &mut Reader, _version: u8) -> StdResult<PartialSlashes> {
         let len: usize = r.uint()?;
         if len > crate::unbonding::MAX_PARTIAL_SLASHES {
             return Err(r.corrupt());
@@ -447,7 +426,7 @@ impl Record for UnbondingCounter {
         w.uint(self.next_id);
     }
 
-    fn read(r: &mut Reader) -> StdResult<UnbondingCounter> {
+    fn read(r: &mut Reader, _version: u8) -> StdResult<UnbondingCounter> {
         Ok(UnbondingCounter {
             pending: r.uint()?,
             next_id: r.uint()?,
@@ -457,18 +436,9 @@ impl Record for UnbondingCounter {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use sibyl_codec::testing::assert_round_trip;
 
-    fn round_trip<T: Record + PartialEq + std::fmt::Debug>(record: T) -> usize {
-        let bytes = record.encode();
-        assert_eq!(T::decode(&bytes).unwrap(), record);
-        // Every shorter prefix and any trailing byte is corrupt.
-        for len in 0..bytes.len() {
-            assert!(T::decode(&bytes[..len]).is_err());
-        }
-        assert!(T::decode(&[bytes.as_slice(), &[0]].concat()).is_err());
-        bytes.len()
-    }
+    use super::*;
 
     fn pool(big: bool) -> OperatorPool {
         let n = |v: u128| if big { Uint128::MAX } else { Uint128::new(v) };
@@ -487,16 +457,16 @@ mod tests {
 
     #[test]
     fn records_round_trip_at_small_and_extreme_values() {
-        assert!(round_trip(pool(false)) < 30);
-        round_trip(pool(true));
+        assert!(assert_round_trip(&pool(false)) < 30);
+        assert_round_trip(&pool(true));
         for rewards in [Uint256::zero(), Uint256::MAX] {
-            round_trip(Delegation {
+            assert_round_trip(&Delegation {
                 shares: Uint128::new(42),
                 reward_per_share_paid: Uint256::from(10u128.pow(30)),
                 rewards,
                 warming: None,
             });
-            round_trip(Delegation {
+            assert_round_trip(&Delegation {
                 shares: Uint128::MAX,
                 reward_per_share_paid: Uint256::zero(),
                 rewards,
@@ -507,7 +477,7 @@ mod tests {
             });
         }
         for admin in [None, Some(Addr::unchecked("cosmwasm1admin"))] {
-            round_trip(Config {
+            assert_round_trip(&Config {
                 admin,
                 bond_denom: "usibyl".to_string(),
                 min_self_bond: Uint128::new(1_000_000),
@@ -522,13 +492,13 @@ mod tests {
                 reward_warmup: 3_600,
             });
         }
-        round_trip(OperatorProfile {
+        assert_round_trip(&OperatorProfile {
             moniker: "operator é".to_string(),
             commission: Decimal::percent(5),
             attestation_pubkey: Binary::from(vec![2; 33]),
             commission_changed_at: Timestamp::from_seconds(1_700_000_000),
         });
-        round_trip(UnbondingBucket {
+        assert_round_trip(&UnbondingBucket {
             tokens: Uint128::MAX,
             shares: Uint128::one(),
             max_creation_height: u64::MAX,
@@ -536,7 +506,7 @@ mod tests {
             min_creation_height: 7,
             joined: u64::MAX,
         });
-        round_trip(UnbondingEntry {
+        assert_round_trip(&UnbondingEntry {
             operator: Addr::unchecked("cosmwasm1operator"),
             bucket: 3,
             shares: Uint128::new(5),
@@ -544,9 +514,9 @@ mod tests {
             completion_time: Timestamp::from_seconds(100),
             ordinal: 4,
         });
-        round_trip(PartialSlashes::default());
-        round_trip(RewardSnapshot(Uint256::MAX));
-        round_trip(PartialSlashes(vec![
+        assert_round_trip(&PartialSlashes::default());
+        assert_round_trip(&RewardSnapshot(Uint256::MAX));
+        assert_round_trip(&PartialSlashes(vec![
             PartialSlash {
                 infraction_height: 10,
                 fraction: Decimal::percent(1),
@@ -554,7 +524,7 @@ mod tests {
             };
             crate::unbonding::MAX_PARTIAL_SLASHES
         ]));
-        round_trip(UnbondingCounter {
+        assert_round_trip(&UnbondingCounter {
             pending: u32::MAX,
             next_id: u64::MAX,
         });

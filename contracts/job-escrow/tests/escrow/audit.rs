@@ -12,7 +12,7 @@ use cw_multi_test::{ContractWrapper, Executor};
 use sha2::{Digest, Sha256};
 use sibyl_api::escrow::{
     ConfigUpdate, DType, DeclineReason, ExecuteMsg, InstantiateMsg, JobInput, JobStatus,
-    MigrateMsg, OperatorOutcome, SeedSource, TensorSpec, WorkAction,
+    MigrateMsg, OperatorOutcome, TensorSpec, WorkAction,
 };
 use sibyl_example_consumer::msg::{
     ExecuteMsg as ConsumerMsg, QueryMsg as ConsumerQuery, RequestResponse, RequestStatus,
@@ -180,12 +180,7 @@ fn decline_errors() {
     let mut suite = Suite::new(4);
     let job_id = suite.submit(3, 2, None);
     let assigned = suite.assigned(job_id);
-    let outsider = suite
-        .operators
-        .iter()
-        .map(|op| op.addr.clone())
-        .find(|addr| !assigned.contains(addr))
-        .unwrap();
+    let outsider = suite.unassigned_operator(&assigned);
     let reason = DeclineReason::InvalidInput;
     assert_error(
         suite.decline(job_id, &outsider, reason),
@@ -454,34 +449,21 @@ fn attack_failed_callback_strands_the_refund_in_the_consumer_until_reconciled() 
         .instantiate_contract(
             code,
             admin,
-            &sibyl_example_consumer::msg::InstantiateMsg {
-                escrow: suite.escrow.to_string(),
-                model_hash: suite.model_hash.clone(),
-                redundancy: Some(3),
-                quorum: Some(2),
-            },
+            &consumer_instantiate_msg(&suite.escrow, &suite.model_hash),
             &[],
             "out-of-gas consumer",
             None,
         )
         .unwrap();
     let user_before = suite.balance(&user);
-    let response = suite
-        .app
-        .execute_contract(
-            user.clone(),
-            consumer.clone(),
-            &ConsumerMsg::RequestInference {
-                input: Binary::from(INPUT),
-            },
-            &coins(suite.price(3), DENOM),
-        )
-        .unwrap();
-    let job_id = job_id_of(&response);
-    let reconcile = ConsumerMsg::Reconcile { job_id };
-    assert!(suite
-        .app
-        .execute_contract(user.clone(), consumer.clone(), &reconcile, &[])
+    let job_id = suite.request_inference(&consumer);
+    let reconcile = |suite: &mut Suite, sender: &Addr, job_id: u64| {
+        let msg = ConsumerMsg::Reconcile { job_id };
+        suite
+            .app
+            .execute_contract(sender.clone(), consumer.clone(), &msg, &[])
+    };
+    assert!(reconcile(&mut suite, &user, job_id)
         .unwrap_err()
         .to_string()
         .contains("still open"));
@@ -493,80 +475,32 @@ fn attack_failed_callback_strands_the_refund_in_the_consumer_until_reconciled() 
     assert_eq!(suite.balance(&user), user_before - suite.price(3));
 
     let anyone = suite.app.api().addr_make("anyone");
-    suite
-        .app
-        .execute_contract(anyone.clone(), consumer.clone(), &reconcile, &[])
-        .unwrap();
+    reconcile(&mut suite, &anyone, job_id).unwrap();
     assert_eq!(suite.balance(&consumer), 0);
     assert_eq!(suite.balance(&user), user_before);
-    let request: RequestResponse = suite
-        .app
-        .wrap()
-        .query_wasm_smart(&consumer, &ConsumerQuery::Request { job_id })
-        .unwrap();
+    let request = suite.consumer_request(&consumer, job_id);
     assert_eq!(request.status, RequestStatus::Failed);
     // Paid once.
-    assert!(suite
-        .app
-        .execute_contract(anyone.clone(), consumer.clone(), &reconcile, &[])
+    assert!(reconcile(&mut suite, &anyone, job_id)
         .unwrap_err()
         .to_string()
         .contains("already settled"));
-    assert!(suite
-        .app
-        .execute_contract(
-            anyone,
-            consumer,
-            &ConsumerMsg::Reconcile { job_id: 77 },
-            &[]
-        )
-        .is_err());
+    assert!(reconcile(&mut suite, &anyone, 77).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
 // #6 Slash fractions and slash events
 
-fn instantiate_msg(suite: &Suite) -> InstantiateMsg {
-    InstantiateMsg {
-        admin: None,
-        staking_contract: suite.staking.to_string(),
-        fee_denom: DENOM.to_string(),
-        price_per_unit: Uint128::new(1),
-        protocol_fee_bps: 0,
-        treasury: suite.treasury.to_string(),
-        commit_window: 5,
-        reveal_window: 5,
-        default_redundancy: 1,
-        max_redundancy: 3,
-        max_inline_input_bytes: 100,
-        max_output_bytes: 100,
-        wrong_result_slash: Decimal::percent(5),
-        missed_job_slash: Decimal::percent(1),
-        chain_id: suite.app.block_info().chain_id,
-        callback_gas_limit: 100_000,
-        seed_source: SeedSource::BlockData,
-        decline_fee_bps: 1_000,
-        max_block_time_secs: 6,
-        settlement_margin: 10,
-    }
+/// Instantiating another escrow with `msg` fails with an error containing `expected`.
+fn assert_instantiate_fails_with(suite: &mut Suite, msg: &InstantiateMsg, expected: &str) {
+    let error = suite.instantiate_escrow(msg).unwrap_err().to_string();
+    assert!(error.contains(expected), "{error}");
 }
 
-fn instantiate_error(suite: &mut Suite, msg: &InstantiateMsg) -> String {
-    let code = suite.app.store_code(escrow_contract());
-    let admin = suite.admin.clone();
-    suite
-        .app
-        .instantiate_contract(code, admin, msg, &[], "escrow", None)
-        .unwrap_err()
-        .to_string()
-}
-
-fn update_error(suite: &mut Suite, update: ConfigUpdate) -> String {
-    let admin = suite.admin.clone();
-    suite
-        .execute(&admin, &ExecuteMsg::UpdateConfig(update))
-        .unwrap_err()
-        .to_string()
+/// The admin's `update` fails with an error containing `expected`.
+fn assert_update_fails_with(suite: &mut Suite, update: ConfigUpdate, expected: &str) {
+    let error = suite.update_config(update).unwrap_err().to_string();
+    assert!(error.contains(expected), "{error}");
 }
 
 /// Before 0.2.0 the escrow accepted slash fractions of 0 and 1, which the staking contract
@@ -609,19 +543,15 @@ fn attack_slash_fractions_staking_refuses_are_refused_by_the_escrow() {
         let msg = InstantiateMsg {
             wrong_result_slash: wrong,
             missed_job_slash: missed,
-            ..instantiate_msg(&suite)
+            ..suite.instantiate_msg()
         };
-        let error = instantiate_error(&mut suite, &msg);
-        assert!(error.contains(&expected), "{error}");
-        let error = update_error(
-            &mut suite,
-            ConfigUpdate {
-                wrong_result_slash: Some(wrong),
-                missed_job_slash: Some(missed),
-                ..ConfigUpdate::default()
-            },
-        );
-        assert!(error.contains(&expected), "{error}");
+        assert_instantiate_fails_with(&mut suite, &msg, &expected);
+        let update = ConfigUpdate {
+            wrong_result_slash: Some(wrong),
+            missed_job_slash: Some(missed),
+            ..ConfigUpdate::default()
+        };
+        assert_update_fails_with(&mut suite, update, &expected);
     }
 }
 
@@ -665,30 +595,21 @@ fn callback_gas_limit_is_bounded() {
         .to_string();
         let msg = InstantiateMsg {
             callback_gas_limit: limit,
-            ..instantiate_msg(&suite)
+            ..suite.instantiate_msg()
         };
-        let error = instantiate_error(&mut suite, &msg);
-        assert!(error.contains(&expected), "{error}");
-        let error = update_error(
-            &mut suite,
-            ConfigUpdate {
-                callback_gas_limit: Some(limit),
-                ..ConfigUpdate::default()
-            },
-        );
-        assert!(error.contains(&expected), "{error}");
+        assert_instantiate_fails_with(&mut suite, &msg, &expected);
+        let update = ConfigUpdate {
+            callback_gas_limit: Some(limit),
+            ..ConfigUpdate::default()
+        };
+        assert_update_fails_with(&mut suite, update, &expected);
     }
-    let admin = suite.admin.clone();
     for limit in [10_000, 5_000_000] {
-        suite
-            .execute(
-                &admin,
-                &ExecuteMsg::UpdateConfig(ConfigUpdate {
-                    callback_gas_limit: Some(limit),
-                    ..ConfigUpdate::default()
-                }),
-            )
-            .unwrap();
+        let update = ConfigUpdate {
+            callback_gas_limit: Some(limit),
+            ..ConfigUpdate::default()
+        };
+        suite.update_config(update).unwrap();
     }
 }
 
@@ -714,25 +635,17 @@ fn attack_windows_longer_than_the_unbonding_period_are_refused() {
         unbonding_period: unbonding,
     }
     .to_string();
-    let error = update_error(
-        &mut suite,
-        ConfigUpdate {
-            commit_window: Some(commit_window),
-            ..ConfigUpdate::default()
-        },
-    );
-    assert!(error.contains(&expected), "{error}");
+    let update = ConfigUpdate {
+        commit_window: Some(commit_window),
+        ..ConfigUpdate::default()
+    };
+    assert_update_fails_with(&mut suite, update, &expected);
     // One block less fits.
-    let admin = suite.admin.clone();
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::UpdateConfig(ConfigUpdate {
-                commit_window: Some(commit_window - 1),
-                ..ConfigUpdate::default()
-            }),
-        )
-        .unwrap();
+    let update = ConfigUpdate {
+        commit_window: Some(commit_window - 1),
+        ..ConfigUpdate::default()
+    };
+    suite.update_config(update).unwrap();
     // A slower chain or a longer margin breaks the rule too.
     for update in [
         ConfigUpdate {
@@ -744,24 +657,16 @@ fn attack_windows_longer_than_the_unbonding_period_are_refused() {
             ..ConfigUpdate::default()
         },
     ] {
-        let error = update_error(&mut suite, update);
-        assert!(
-            error.contains("could outlive the staking unbonding"),
-            "{error}"
-        );
+        assert_update_fails_with(&mut suite, update, "could outlive the staking unbonding");
     }
     let msg = InstantiateMsg {
         commit_window: 50_000,
         reveal_window: 50_000,
         settlement_margin: 1,
         max_block_time_secs: 10,
-        ..instantiate_msg(&suite)
+        ..suite.instantiate_msg()
     };
-    let error = instantiate_error(&mut suite, &msg);
-    assert!(
-        error.contains("could outlive the staking unbonding"),
-        "{error}"
-    );
+    assert_instantiate_fails_with(&mut suite, &msg, "could outlive the staking unbonding");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -836,47 +741,35 @@ fn migrate_refuses_another_contract_a_downgrade_and_a_bad_config() {
         suite
             .app
             .migrate_contract(admin.clone(), escrow.clone(), msg, code)
-            .map(|_| ())
-            .map_err(|error| error.to_string())
     };
     let ok = MigrateMsg::default();
-    let error = migrate(&mut suite, "crates.io:sibyl-staking", "0.1.0", &ok).unwrap_err();
-    assert!(
-        error.contains(
-            &ContractError::WrongContract {
-                stored: "crates.io:sibyl-staking".to_string(),
-                expected: "crates.io:sibyl-job-escrow".to_string(),
-            }
-            .to_string()
-        ),
-        "{error}"
+    assert_error(
+        migrate(&mut suite, "crates.io:sibyl-staking", "0.1.0", &ok),
+        ContractError::WrongContract {
+            stored: "crates.io:sibyl-staking".to_string(),
+            expected: "crates.io:sibyl-job-escrow".to_string(),
+        },
     );
-    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "9.0.0", &ok).unwrap_err();
-    assert!(
-        error.contains(
-            &ContractError::Downgrade {
-                stored: "9.0.0".to_string(),
-                current: env!("CARGO_PKG_VERSION").to_string(),
-            }
-            .to_string()
-        ),
-        "{error}"
+    assert_error(
+        migrate(&mut suite, "crates.io:sibyl-job-escrow", "9.0.0", &ok),
+        ContractError::Downgrade {
+            stored: "9.0.0".to_string(),
+            current: env!("CARGO_PKG_VERSION").to_string(),
+        },
     );
-    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1", &ok).unwrap_err();
-    assert!(
-        error.contains(
-            &ContractError::BadVersion {
-                version: "0.1".to_string()
-            }
-            .to_string()
-        ),
-        "{error}"
+    assert_error(
+        migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1", &ok),
+        ContractError::BadVersion {
+            version: "0.1".to_string(),
+        },
     );
     let bad = MigrateMsg {
         decline_fee_bps: Some(10_001),
         ..MigrateMsg::default()
     };
-    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1.0", &bad).unwrap_err();
+    let error = migrate(&mut suite, "crates.io:sibyl-job-escrow", "0.1.0", &bad)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("decline fee"), "{error}");
     // The same version migrates (a no-op upgrade).
     let current = env!("CARGO_PKG_VERSION");

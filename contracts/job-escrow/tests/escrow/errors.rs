@@ -264,12 +264,7 @@ fn commit_errors() {
     let mut suite = Suite::new(4);
     let job_id = suite.submit(3, 2, None);
     let assigned = suite.assigned(job_id);
-    let outsider = suite
-        .operators
-        .iter()
-        .map(|op| op.addr.clone())
-        .find(|addr| !assigned.contains(addr))
-        .unwrap();
+    let outsider = suite.unassigned_operator(&assigned);
     assert_error(
         suite.commit(job_id, &outsider, OUTPUT),
         ContractError::NotAssigned {
@@ -567,12 +562,7 @@ fn late_reveal_is_refused() {
 fn reveal_by_an_unassigned_operator_or_on_a_closed_job() {
     let mut suite = Suite::new(4);
     let (job_id, assigned) = committed_job(&mut suite);
-    let outsider = suite
-        .operators
-        .iter()
-        .map(|op| op.addr.clone())
-        .find(|addr| !assigned.contains(addr))
-        .unwrap();
+    let outsider = suite.unassigned_operator(&assigned);
     assert_error(
         suite.reveal(job_id, &outsider, OUTPUT),
         ContractError::NotAssigned {

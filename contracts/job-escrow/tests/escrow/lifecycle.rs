@@ -4,9 +4,7 @@ use cosmwasm_std::{coins, Binary, Uint128, Uint256};
 use cw_multi_test::Executor;
 use sibyl_api::consumer::CallbackStatus;
 use sibyl_api::escrow::{ExecuteMsg, JobPhase, JobStatus, JobsFilter, OperatorOutcome, WorkAction};
-use sibyl_example_consumer::msg::{
-    ExecuteMsg as ConsumerMsg, QueryMsg as ConsumerQuery, RequestResponse, RequestStatus,
-};
+use sibyl_example_consumer::msg::{ExecuteMsg as ConsumerMsg, RequestStatus};
 
 use crate::suite::*;
 
@@ -359,18 +357,7 @@ fn example_consumer_receives_the_result_and_forwards_refunds() {
     let user = suite.user.clone();
     let consumer = suite.consumer.clone();
     let user_before = suite.balance(&user);
-    let response = suite
-        .app
-        .execute_contract(
-            user.clone(),
-            consumer.clone(),
-            &ConsumerMsg::RequestInference {
-                input: Binary::from(INPUT),
-            },
-            &coins(suite.price(3), DENOM),
-        )
-        .unwrap();
-    let job_id = job_id_of(&response);
+    let job_id = suite.request_inference(&consumer);
     let job = suite.job(job_id);
     assert_eq!(job.job.consumer, consumer);
     assert!(job.job.callback);
@@ -383,11 +370,7 @@ fn example_consumer_receives_the_result_and_forwards_refunds() {
     suite.reveal(job_id, &assigned[1], OUTPUT).unwrap();
     suite.reveal(job_id, &assigned[2], WRONG).unwrap();
 
-    let request: RequestResponse = suite
-        .app
-        .wrap()
-        .query_wasm_smart(&consumer, &ConsumerQuery::Request { job_id })
-        .unwrap();
+    let request = suite.consumer_request(&consumer, job_id);
     assert_eq!(request.status, RequestStatus::Completed);
     assert_eq!(request.output, Some(Binary::from(OUTPUT)));
     assert_eq!(request.requester, user);
@@ -404,25 +387,10 @@ fn example_consumer_learns_of_failure_and_refunds_the_user() {
     let user = suite.user.clone();
     let consumer = suite.consumer.clone();
     let user_before = suite.balance(&user);
-    let response = suite
-        .app
-        .execute_contract(
-            user.clone(),
-            consumer.clone(),
-            &ConsumerMsg::RequestInference {
-                input: Binary::from(INPUT),
-            },
-            &coins(suite.price(3), DENOM),
-        )
-        .unwrap();
-    let job_id = job_id_of(&response);
+    let job_id = suite.request_inference(&consumer);
     suite.advance(COMMIT_WINDOW + 1);
     suite.settle(job_id).unwrap();
-    let request: RequestResponse = suite
-        .app
-        .wrap()
-        .query_wasm_smart(&consumer, &ConsumerQuery::Request { job_id })
-        .unwrap();
+    let request = suite.consumer_request(&consumer, job_id);
     assert_eq!(request.status, RequestStatus::Failed);
     assert_eq!(suite.balance(&user), user_before);
 }

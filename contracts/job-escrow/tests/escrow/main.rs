@@ -6,3 +6,4 @@ mod invariants;
 mod lifecycle;
 mod models_and_config;
 mod suite;
+mod sybil_split;

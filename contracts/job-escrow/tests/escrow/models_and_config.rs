@@ -1,10 +1,9 @@
 //! The model registry, pricing, configuration and instantiation checks.
 
-use cosmwasm_std::{Decimal, HexBinary, Uint128};
-use cw_multi_test::{ContractWrapper, Executor};
+use cosmwasm_std::{HexBinary, Uint128};
 use sibyl_api::escrow::{
-    ConfigUpdate, DType, ExecuteMsg, InstantiateMsg, ModelResponse, ModelsResponse, PriceResponse,
-    QueryMsg, SeedSource, TensorSpec,
+    ConfigUpdate, DType, ExecuteMsg, ModelResponse, ModelsResponse, PriceResponse, QueryMsg,
+    TensorSpec,
 };
 use sibyl_job_escrow::ContractError;
 
@@ -223,7 +222,6 @@ fn price_query_matches_what_submit_charges() {
 #[test]
 fn config_updates_are_admin_only_and_validated() {
     let mut suite = Suite::new(1);
-    let admin = suite.admin.clone();
     let user = suite.user.clone();
     let update = ConfigUpdate {
         price_per_unit: Some(Uint128::new(7)),
@@ -234,9 +232,7 @@ fn config_updates_are_admin_only_and_validated() {
         suite.execute(&user, &ExecuteMsg::UpdateConfig(update.clone())),
         ContractError::NotAdmin,
     );
-    suite
-        .execute(&admin, &ExecuteMsg::UpdateConfig(update))
-        .unwrap();
+    suite.update_config(update).unwrap();
     let config = suite.config();
     assert_eq!(config.price_per_unit, Uint128::new(7));
     assert_eq!(config.commit_window, 20);
@@ -280,23 +276,17 @@ fn config_updates_are_admin_only_and_validated() {
         },
     ];
     for update in invalid {
-        let error = suite
-            .execute(&admin, &ExecuteMsg::UpdateConfig(update))
-            .unwrap_err();
+        let error = suite.update_config(update).unwrap_err();
         assert!(
             error.to_string().contains("invalid configuration"),
             "{error}"
         );
     }
-    let error = suite
-        .execute(
-            &admin,
-            &ExecuteMsg::UpdateConfig(ConfigUpdate {
-                chain_id: Some("other-chain".to_string()),
-                ..ConfigUpdate::default()
-            }),
-        )
-        .unwrap_err();
+    let update = ConfigUpdate {
+        chain_id: Some("other-chain".to_string()),
+        ..ConfigUpdate::default()
+    };
+    let error = suite.update_config(update).unwrap_err();
     assert!(
         error.to_string().contains("differs from this chain's id"),
         "{error}"
@@ -306,46 +296,10 @@ fn config_updates_are_admin_only_and_validated() {
 #[test]
 fn instantiate_checks_denom_and_chain_id() {
     let mut suite = Suite::new(1);
-    let code = suite.app.store_code(Box::new(
-        ContractWrapper::new(
-            sibyl_job_escrow::contract::execute,
-            sibyl_job_escrow::contract::instantiate,
-            sibyl_job_escrow::contract::query,
-        )
-        .with_reply(sibyl_job_escrow::contract::reply),
-    ));
-    let mut msg = InstantiateMsg {
-        admin: None,
-        staking_contract: suite.staking.to_string(),
-        fee_denom: DENOM.to_string(),
-        price_per_unit: Uint128::new(1),
-        protocol_fee_bps: 0,
-        treasury: suite.treasury.to_string(),
-        commit_window: 5,
-        reveal_window: 5,
-        default_redundancy: 1,
-        max_redundancy: 3,
-        max_inline_input_bytes: 100,
-        max_output_bytes: 100,
-        wrong_result_slash: Decimal::percent(5),
-        missed_job_slash: Decimal::percent(1),
-        chain_id: suite.app.block_info().chain_id,
-        callback_gas_limit: 100_000,
-        seed_source: SeedSource::BlockData,
-        decline_fee_bps: 1_000,
-        max_block_time_secs: 6,
-        settlement_margin: 10,
-    };
-    let admin = suite.admin.clone();
-    suite
-        .app
-        .instantiate_contract(code, admin.clone(), &msg, &[], "ok", None)
-        .unwrap();
+    let mut msg = suite.instantiate_msg();
+    suite.instantiate_escrow(&msg).unwrap();
     msg.fee_denom = "uother".to_string();
-    let error = suite
-        .app
-        .instantiate_contract(code, admin.clone(), &msg, &[], "bad denom", None)
-        .unwrap_err();
+    let error = suite.instantiate_escrow(&msg).unwrap_err();
     assert!(
         error
             .to_string()
@@ -354,10 +308,7 @@ fn instantiate_checks_denom_and_chain_id() {
     );
     msg.fee_denom = DENOM.to_string();
     msg.chain_id = "other".to_string();
-    let error = suite
-        .app
-        .instantiate_contract(code, admin, &msg, &[], "bad chain", None)
-        .unwrap_err();
+    let error = suite.instantiate_escrow(&msg).unwrap_err();
     assert!(
         error.to_string().contains("differs from this chain's id"),
         "{error}"

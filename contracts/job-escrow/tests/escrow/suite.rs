@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use sibyl_api::attestation::{attestation_digest, commitment, input_hash, output_hash};
 use sibyl_api::consumer::JobCallback;
 use sibyl_api::escrow::{
-    Config, DType, ExecuteMsg, InstantiateMsg, JobInput, JobResponse, JobsFilter, JobsResponse,
-    PendingWorkResponse, QueryMsg, SeedSource, TensorSpec, TreasuryResponse,
+    Config, ConfigUpdate, DType, ExecuteMsg, InstantiateMsg, JobInput, JobResponse, JobsFilter,
+    JobsResponse, PendingWorkResponse, QueryMsg, SeedSource, TensorSpec, TreasuryResponse,
 };
 use sibyl_api::staking;
 use sibyl_job_escrow::ContractError;
@@ -201,28 +201,7 @@ impl Suite {
             .instantiate_contract(
                 escrow_code,
                 admin.clone(),
-                &InstantiateMsg {
-                    admin: None,
-                    staking_contract: staking.to_string(),
-                    fee_denom: DENOM.to_string(),
-                    price_per_unit: Uint128::new(PRICE_PER_UNIT),
-                    protocol_fee_bps: PROTOCOL_FEE_BPS,
-                    treasury: treasury.to_string(),
-                    commit_window: COMMIT_WINDOW,
-                    reveal_window: REVEAL_WINDOW,
-                    default_redundancy: 3,
-                    max_redundancy: 7,
-                    max_inline_input_bytes: MAX_INLINE_INPUT,
-                    max_output_bytes: MAX_OUTPUT,
-                    wrong_result_slash: wrong_result_slash(),
-                    missed_job_slash: missed_job_slash(),
-                    chain_id,
-                    callback_gas_limit: 200_000,
-                    seed_source: SeedSource::BlockData,
-                    decline_fee_bps: DECLINE_FEE_BPS,
-                    max_block_time_secs: MAX_BLOCK_TIME_SECS,
-                    settlement_margin: SETTLEMENT_MARGIN,
-                },
+                &escrow_instantiate_msg(&staking, &treasury, chain_id),
                 &[],
                 "sibyl-job-escrow",
                 Some(admin.to_string()),
@@ -267,12 +246,7 @@ impl Suite {
             .instantiate_contract(
                 consumer_code,
                 admin.clone(),
-                &sibyl_example_consumer::msg::InstantiateMsg {
-                    escrow: escrow.to_string(),
-                    model_hash: model_hash.clone(),
-                    redundancy: Some(3),
-                    quorum: Some(2),
-                },
+                &consumer_instantiate_msg(&escrow, &model_hash),
                 &[],
                 "example-consumer",
                 Some(admin.to_string()),
@@ -311,6 +285,28 @@ impl Suite {
 
     pub fn config(&self) -> Config {
         self.query(&QueryMsg::Config {})
+    }
+
+    /// The suite's escrow configuration, to instantiate another escrow from (with overrides).
+    pub fn instantiate_msg(&self) -> InstantiateMsg {
+        escrow_instantiate_msg(
+            &self.staking,
+            &self.treasury,
+            self.app.block_info().chain_id,
+        )
+    }
+
+    /// The admin instantiates a fresh escrow code with `msg`; returns its address.
+    pub fn instantiate_escrow(&mut self, msg: &InstantiateMsg) -> StdResult<Addr> {
+        let code = self.app.store_code(escrow_contract());
+        self.app
+            .instantiate_contract(code, self.admin.clone(), msg, &[], "escrow", None)
+    }
+
+    /// The admin updates the escrow's configuration.
+    pub fn update_config(&mut self, update: ConfigUpdate) -> StdResult<AppResponse> {
+        let admin = self.admin.clone();
+        self.execute(&admin, &ExecuteMsg::UpdateConfig(update))
     }
 
     pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
@@ -381,6 +377,47 @@ impl Suite {
         };
         self.app
             .execute_contract(self.user.clone(), forwarder.clone(), &forward, funds)
+    }
+
+    /// The user has the example consumer `consumer` request an inference of `INPUT` at the price
+    /// of k = 3; returns the job id.
+    pub fn request_inference(&mut self, consumer: &Addr) -> u64 {
+        let response = self
+            .app
+            .execute_contract(
+                self.user.clone(),
+                consumer.clone(),
+                &sibyl_example_consumer::msg::ExecuteMsg::RequestInference {
+                    input: Binary::from(INPUT),
+                },
+                &coins(self.price(3), DENOM),
+            )
+            .unwrap();
+        job_id_of(&response)
+    }
+
+    /// The example consumer `consumer`'s record of its request for `job_id`.
+    pub fn consumer_request(
+        &self,
+        consumer: &Addr,
+        job_id: u64,
+    ) -> sibyl_example_consumer::msg::RequestResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                consumer,
+                &sibyl_example_consumer::msg::QueryMsg::Request { job_id },
+            )
+            .unwrap()
+    }
+
+    /// A suite operator that is not among `assigned`.
+    pub fn unassigned_operator(&self, assigned: &[Addr]) -> Addr {
+        self.operators
+            .iter()
+            .map(|op| op.addr.clone())
+            .find(|addr| !assigned.contains(addr))
+            .expect("an operator outside the assignment")
     }
 
     pub fn assigned(&self, job_id: u64) -> Vec<Addr> {
@@ -534,6 +571,45 @@ impl Suite {
                 },
             )
             .unwrap()
+    }
+}
+
+/// The escrow configuration the suite deploys, against `staking` and paying `treasury`.
+pub fn escrow_instantiate_msg(staking: &Addr, treasury: &Addr, chain_id: String) -> InstantiateMsg {
+    InstantiateMsg {
+        admin: None,
+        staking_contract: staking.to_string(),
+        fee_denom: DENOM.to_string(),
+        price_per_unit: Uint128::new(PRICE_PER_UNIT),
+        protocol_fee_bps: PROTOCOL_FEE_BPS,
+        treasury: treasury.to_string(),
+        commit_window: COMMIT_WINDOW,
+        reveal_window: REVEAL_WINDOW,
+        default_redundancy: 3,
+        max_redundancy: 7,
+        max_inline_input_bytes: MAX_INLINE_INPUT,
+        max_output_bytes: MAX_OUTPUT,
+        wrong_result_slash: wrong_result_slash(),
+        missed_job_slash: missed_job_slash(),
+        chain_id,
+        callback_gas_limit: 200_000,
+        seed_source: SeedSource::BlockData,
+        decline_fee_bps: DECLINE_FEE_BPS,
+        max_block_time_secs: MAX_BLOCK_TIME_SECS,
+        settlement_margin: SETTLEMENT_MARGIN,
+    }
+}
+
+/// The example consumer's configuration in the suite: the suite model, k = 3 and m = 2.
+pub fn consumer_instantiate_msg(
+    escrow: &Addr,
+    model_hash: &HexBinary,
+) -> sibyl_example_consumer::msg::InstantiateMsg {
+    sibyl_example_consumer::msg::InstantiateMsg {
+        escrow: escrow.to_string(),
+        model_hash: model_hash.clone(),
+        redundancy: Some(3),
+        quorum: Some(2),
     }
 }
 

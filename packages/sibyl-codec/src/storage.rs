@@ -1,75 +1,17 @@
-//! Maps of records stored in the compact `codec` encoding instead of JSON, under exactly the keys a
-//! cw-storage-plus `Map` with the same namespace uses (so the storage layout of keys is unchanged).
+//! [`Record`]s in contract storage, under exactly the keys a cw-storage-plus `Item` or `Map` with
+//! the same name uses (so the key layout is that of the JSON values they replaced).
 
 use std::marker::PhantomData;
 
+use cosmwasm_std::storage_keys::to_length_prefixed_nested;
 use cosmwasm_std::{Order, StdError, StdResult, Storage};
-use cw_storage_plus::{Bound, Key, KeyDeserialize, Map, Prefixer, PrimaryKey, RawBound};
+use cw_storage_plus::{range_with_prefix, Bound, Key, KeyDeserialize, Map, Prefixer, PrimaryKey};
 
-use sibyl_codec::{Reader, Writer};
+use crate::Record;
 
-/// A value stored in the `codec` byte encoding.
-pub trait Record: Sized {
-    /// Names the record in error messages.
-    const NAME: &'static str;
-    /// Format version, the first byte of every stored record.
-    const VERSION: u8 = 1;
-    /// Oldest format version still read: records written by an earlier contract version stay
-    /// readable after a migration (which cannot rewrite an unbounded number of records).
-    const OLDEST_VERSION: u8 = Self::VERSION;
-
-    fn write(&self, writer: &mut Writer);
-    fn read(reader: &mut Reader) -> StdResult<Self>;
-
-    /// Reads a record of an older format `version` (`OLDEST_VERSION..VERSION`).
-    fn read_older(reader: &mut Reader, _version: u8) -> StdResult<Self> {
-        Err(reader.corrupt())
-    }
-
-    fn encode(&self) -> Vec<u8> {
-        let mut writer = Writer::default();
-        writer.u8(Self::VERSION);
-        self.write(&mut writer);
-        writer.into_bytes()
-    }
-
-    fn decode(bytes: &[u8]) -> StdResult<Self> {
-        let mut reader = Reader::new(bytes, Self::NAME);
-        let version = reader.u8()?;
-        let record = if version == Self::VERSION {
-            Self::read(&mut reader)?
-        } else if (Self::OLDEST_VERSION..Self::VERSION).contains(&version) {
-            Self::read_older(&mut reader, version)?
-        } else {
-            return Err(reader.corrupt());
-        };
-        reader.finish()?;
-        Ok(record)
-    }
-}
-
-fn not_found<T: Record>() -> StdError {
-    StdError::msg(format!("{} not found", T::NAME))
-}
-
-/// `bytes` length-prefixed the way cw-storage-plus nests namespaces and key elements.
-fn push_length_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
-    // Key elements are addresses, short names and integers, far below 64 KiB.
-    let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
-/// The smallest key above every key that starts with `prefix`; `None` when there is none.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
+/// Takes the name rather than the record type, so the wasm holds one copy for every record type.
+fn not_found(record: &str) -> StdError {
+    StdError::msg(format!("{record} not found"))
 }
 
 /// A single [`Record`] under a fixed key (the key an `Item` with that name uses).
@@ -89,7 +31,7 @@ impl<T: Record> RecordItem<T> {
     pub fn load(&self, storage: &dyn Storage) -> StdResult<T> {
         let bytes = storage
             .get(self.key.as_bytes())
-            .ok_or_else(not_found::<T>)?;
+            .ok_or_else(|| not_found(T::NAME))?;
         T::decode(&bytes)
     }
 
@@ -97,8 +39,20 @@ impl<T: Record> RecordItem<T> {
         storage.set(self.key.as_bytes(), &record.encode());
         Ok(())
     }
+
+    /// Loads the record, applies `action` and saves what it returns.
+    pub fn update<E: From<StdError>>(
+        &self,
+        storage: &mut dyn Storage,
+        action: impl FnOnce(T) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let record = action(self.load(storage)?)?;
+        self.save(storage, &record)?;
+        Ok(record)
+    }
 }
 
+/// [`Record`]s under the keys a cw-storage-plus `Map` with this namespace uses.
 pub struct RecordMap<K, T> {
     namespace: &'static str,
     keys: Map<K, ()>,
@@ -122,7 +76,8 @@ impl<'a, K: PrimaryKey<'a>, T: Record> RecordMap<K, T> {
     }
 
     pub fn load(&self, storage: &dyn Storage, key: K) -> StdResult<T> {
-        self.may_load(storage, key)?.ok_or_else(not_found::<T>)
+        self.may_load(storage, key)?
+            .ok_or_else(|| not_found(T::NAME))
     }
 
     pub fn save(&self, storage: &mut dyn Storage, key: K, record: &T) -> StdResult<()> {
@@ -150,7 +105,7 @@ impl<'a, K: PrimaryKey<'a>, T: Record> RecordMap<K, T> {
         min: Option<Bound<'a, K>>,
         max: Option<Bound<'a, K>>,
         order: Order,
-    ) -> Box<dyn Iterator<Item = StdResult<(K::Output, T)>> + 's>
+    ) -> impl Iterator<Item = StdResult<(K::Output, T)>> + 's
     where
         K: KeyDeserialize,
         K::Output: 'static,
@@ -168,57 +123,31 @@ pub struct RecordPrefix<B, T> {
 
 impl<B, T: Record> RecordPrefix<B, T> {
     fn new(namespace: &str, elements: &[Key]) -> Self {
-        let mut prefix = Vec::new();
-        push_length_prefixed(&mut prefix, namespace.as_bytes());
-        for element in elements {
-            push_length_prefixed(&mut prefix, element.as_ref());
-        }
+        let mut parts = vec![namespace.as_bytes()];
+        parts.extend(elements.iter().map(Key::as_ref));
         RecordPrefix {
-            prefix,
+            prefix: to_length_prefixed_nested(&parts),
             record: PhantomData,
         }
     }
 
-    fn bound(&self, bound: RawBound, is_min: bool) -> Vec<u8> {
-        let (key, inclusive) = match bound {
-            RawBound::Inclusive(key) => (key, true),
-            RawBound::Exclusive(key) => (key, false),
-        };
-        let mut full = [self.prefix.as_slice(), &key].concat();
-        // `[min, max)` is what storage ranges take: an exclusive min and an inclusive max move
-        // one key up.
-        if inclusive != is_min {
-            full.push(0);
-        }
-        full
-    }
-
+    /// The records from `min` to `max`, like `Prefix::range` (the same storage range).
     pub fn range<'a, 's>(
         &self,
         storage: &'s dyn Storage,
         min: Option<Bound<'a, B>>,
         max: Option<Bound<'a, B>>,
         order: Order,
-    ) -> Box<dyn Iterator<Item = StdResult<(B::Output, T)>> + 's>
+    ) -> impl Iterator<Item = StdResult<(B::Output, T)>> + 's
     where
         B: PrimaryKey<'a> + KeyDeserialize,
         B::Output: 'static,
         T: 's,
     {
-        let start = match min {
-            Some(bound) => self.bound(bound.to_raw_bound(), true),
-            None => self.prefix.clone(),
-        };
-        let end = match max {
-            Some(bound) => Some(self.bound(bound.to_raw_bound(), false)),
-            None => prefix_end(&self.prefix),
-        };
-        let skip = self.prefix.len();
-        Box::new(
-            storage
-                .range(Some(&start), end.as_deref(), order)
-                .map(move |(key, bytes)| Ok((B::from_slice(&key[skip..])?, T::decode(&bytes)?))),
-        )
+        let min = min.as_ref().map(Bound::to_raw_bound);
+        let max = max.as_ref().map(Bound::to_raw_bound);
+        range_with_prefix(storage, &self.prefix, min, max, order)
+            .map(|(key, bytes)| Ok((B::from_vec(key)?, T::decode(&bytes)?)))
     }
 }
 
@@ -228,6 +157,7 @@ mod tests {
     use cosmwasm_std::Addr;
 
     use super::*;
+    use crate::{Reader, Writer};
 
     #[derive(Debug, PartialEq)]
     struct Number(u64);
@@ -239,7 +169,7 @@ mod tests {
             writer.uint(self.0);
         }
 
-        fn read(reader: &mut Reader) -> StdResult<Number> {
+        fn read(reader: &mut Reader, _version: u8) -> StdResult<Number> {
             reader.uint().map(Number)
         }
     }
@@ -304,6 +234,41 @@ mod tests {
     }
 
     #[test]
+    fn byte_keys_page_without_the_next_namespace() {
+        let mut storage = MockStorage::new();
+        let hashes: RecordMap<&[u8], Number> = RecordMap::new("m");
+        for byte in [3u8, 1, 2, 0xff] {
+            hashes
+                .save(&mut storage, &[byte; 32], &Number(byte.into()))
+                .unwrap();
+        }
+        // A neighbouring namespace ("n" follows "m") must not leak into the range.
+        NUMBERS
+            .save(&mut storage, (&Addr::unchecked("a"), 0), &Number(0))
+            .unwrap();
+        let page = |after: Option<&[u8]>, limit: usize| -> Vec<u8> {
+            hashes
+                .range(
+                    &storage,
+                    after.map(Bound::exclusive),
+                    None,
+                    Order::Ascending,
+                )
+                .take(limit)
+                .map(|item| {
+                    let (hash, number) = item.unwrap();
+                    assert_eq!(number, Number(hash[0].into()));
+                    hash[0]
+                })
+                .collect()
+        };
+        assert_eq!(page(None, 10), [1, 2, 3, 0xff]);
+        assert_eq!(page(None, 2), [1, 2]);
+        assert_eq!(page(Some(&[2u8; 32]), 10), [3, 0xff]);
+        assert_eq!(page(Some(&[0xffu8; 32]), 10), Vec::<u8>::new());
+    }
+
+    #[test]
     fn items_use_the_item_key() {
         let mut storage = MockStorage::new();
         let item: RecordItem<Number> = RecordItem::new("it");
@@ -311,7 +276,21 @@ mod tests {
         assert!(err.to_string().contains("number not found"), "{err}");
         item.save(&mut storage, &Number(9)).unwrap();
         assert_eq!(item.load(&storage).unwrap(), Number(9));
-        assert!(storage.get(b"it").is_some());
+        assert_eq!(storage.get(b"it").unwrap(), Number(9).encode());
+    }
+
+    #[test]
+    fn update_saves_what_the_action_returns() {
+        let mut storage = MockStorage::new();
+        let item: RecordItem<Number> = RecordItem::new("it");
+        let add = |Number(n)| -> StdResult<Number> { Ok(Number(n + 5)) };
+        assert!(item.update(&mut storage, add).is_err());
+        item.save(&mut storage, &Number(1)).unwrap();
+        assert_eq!(item.update(&mut storage, add).unwrap(), Number(6));
+        assert_eq!(item.load(&storage).unwrap(), Number(6));
+        let refuse = |_| -> StdResult<Number> { Err(StdError::msg("no")) };
+        assert!(item.update(&mut storage, refuse).is_err());
+        assert_eq!(item.load(&storage).unwrap(), Number(6));
     }
 
     #[test]
@@ -324,12 +303,5 @@ mod tests {
             err.to_string().contains("corrupt stored number record"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn prefix_end_skips_trailing_max_bytes() {
-        assert_eq!(prefix_end(&[1, 2]), Some(vec![1, 3]));
-        assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
-        assert_eq!(prefix_end(&[0xff]), None);
     }
 }
