@@ -27,6 +27,11 @@ impl ChainEvent {
         self.attribute("_contract_address")
     }
 
+    /// The event as CosmWasm models it, for the typed events of `sibyl_api`.
+    pub fn to_cosmwasm(&self) -> cosmwasm_std::Event {
+        cosmwasm_std::Event::new(&self.kind).add_attributes(self.attributes.iter().cloned())
+    }
+
     /// Converts a CosmWasm event observed at `height`.
     pub fn from_cosmwasm(height: u64, event: &cosmwasm_std::Event) -> Self {
         ChainEvent {
