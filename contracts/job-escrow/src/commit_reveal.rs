@@ -1,9 +1,10 @@
 //! `Commit` and `Reveal`: the two-phase answer that keeps operators from copying each other;
 //! `Decline`: the answer of an operator that cannot serve the job.
 
-use cosmwasm_std::{Addr, Binary, Deps, DepsMut, Env, Event, HexBinary, MessageInfo, Response};
+use cosmwasm_std::{Addr, Binary, Deps, DepsMut, Env, HexBinary, MessageInfo, Response};
 use sibyl_api::attestation::{attestation_digest, commitment, output_hash, SIGNATURE_LEN};
-use sibyl_api::escrow::{events, Config, DeclineReason};
+use sibyl_api::escrow::events::{Committed, Declined, Revealed, TypedEvent};
+use sibyl_api::escrow::{Config, DeclineReason};
 
 use crate::error::ContractError;
 use crate::lifecycle::{self, load_open_job, load_progress};
@@ -44,11 +45,9 @@ pub fn commit(
     let mut progress = load_progress(deps.storage, job_id)?;
     progress.commits += 1;
     JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
-    Ok(Response::new().add_attribute("action", "commit").add_event(
-        Event::new(events::COMMIT)
-            .add_attribute("job_id", job_id.to_string())
-            .add_attribute("operator", operator),
-    ))
+    Ok(Response::new()
+        .add_attribute("action", "commit")
+        .add_event(Committed { job_id, operator }.to_event()))
 }
 
 /// An assigned operator that cannot serve the job says so instead of going silent. When every
@@ -75,10 +74,12 @@ pub fn decline(
     let response = Response::new()
         .add_attribute("action", "decline")
         .add_event(
-            Event::new(events::DECLINE)
-                .add_attribute("job_id", job_id.to_string())
-                .add_attribute("operator", &operator)
-                .add_attribute("reason", decline_name(reason)),
+            Declined {
+                job_id,
+                operator,
+                reason,
+            }
+            .to_event(),
         );
     // With commits outstanding the reveal phase follows; with none the job is decided.
     if progress.commits == 0 && lifecycle::settleable(&job, &progress, env.block.height) {
@@ -89,15 +90,6 @@ pub fn decline(
             .add_events(settlement.events));
     }
     Ok(response)
-}
-
-pub fn decline_name(reason: DeclineReason) -> &'static str {
-    match reason {
-        DeclineReason::InputUnavailable => "input_unavailable",
-        DeclineReason::InputHashMismatch => "input_hash_mismatch",
-        DeclineReason::ModelUnavailable => "model_unavailable",
-        DeclineReason::InvalidInput => "invalid_input",
-    }
 }
 
 /// Commit and decline: an assigned operator, inside the commit window, answering once.
@@ -241,10 +233,12 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
     PENDING_WORK.remove(deps.storage, (&operator, job_id));
 
     let response = Response::new().add_attribute("action", "reveal").add_event(
-        Event::new(events::REVEAL)
-            .add_attribute("job_id", job_id.to_string())
-            .add_attribute("operator", &operator)
-            .add_attribute("output_hash", HexBinary::from(out_hash).to_hex()),
+        Revealed {
+            job_id,
+            operator: operator.clone(),
+            output_hash: HexBinary::from(out_hash),
+        }
+        .to_event(),
     );
     // The last expected reveal settles at once; later ones cannot come.
     if lifecycle::settleable(&job, &progress, height) {

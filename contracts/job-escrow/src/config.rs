@@ -1,9 +1,10 @@
 //! Instantiation, configuration changes and the treasury.
 
 use cosmwasm_std::{
-    Addr, BankMsg, Coin, Decimal, Deps, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response,
+    Addr, BankMsg, Coin, Decimal, Deps, DepsMut, Env, MessageInfo, QuerierWrapper, Response,
     Uint128,
 };
+use sibyl_api::escrow::events::{TreasuryWithdrawn, TypedEvent};
 use sibyl_api::escrow::{Config, ConfigUpdate, InstantiateMsg, MigrateMsg, TreasuryResponse};
 
 use crate::error::ContractError;
@@ -167,9 +168,11 @@ pub fn withdraw_treasury(deps: DepsMut) -> Result<Response, ContractError> {
             amount: vec![Coin::new(owed, &config.fee_denom)],
         })
         .add_event(
-            Event::new("sibyl_treasury_withdraw")
-                .add_attribute("treasury", config.treasury)
-                .add_attribute("amount", owed),
+            TreasuryWithdrawn {
+                treasury: config.treasury,
+                amount: owed,
+            }
+            .to_event(),
         )
         .add_attribute("action", "withdraw_treasury"))
 }

@@ -1,7 +1,8 @@
 //! The model registry: content-addressed models that jobs name by hash.
 
-use cosmwasm_std::{Deps, DepsMut, Event, HexBinary, MessageInfo, Order, Response};
+use cosmwasm_std::{Deps, DepsMut, HexBinary, MessageInfo, Order, Response};
 use cw_storage_plus::Bound;
+use sibyl_api::escrow::events::{ModelRegistered, TypedEvent};
 use sibyl_api::escrow::{ModelResponse, ModelsResponse, TensorSpec};
 
 use crate::config::ensure_admin;
@@ -62,11 +63,13 @@ pub fn register(
     Ok(Response::new()
         .add_attribute("action", "register_model")
         .add_event(
-            Event::new("sibyl_model_registered")
-                .add_attribute("model_hash", model.model_hash.to_hex())
-                .add_attribute("uri", model.uri)
-                .add_attribute("cost_units", model.cost_units.to_string())
-                .add_attribute("owner", owner),
+            ModelRegistered {
+                model_hash: model.model_hash,
+                uri: model.uri,
+                cost_units: model.cost_units,
+                owner,
+            }
+            .to_event(),
         ))
 }
 

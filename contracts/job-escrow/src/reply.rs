@@ -3,10 +3,12 @@
 //! callback are recorded. A slash that succeeded is reported here too, so the `sibyl_slash`
 //! event means the stake was actually taken.
 
-use cosmwasm_std::{Binary, DepsMut, Event, Reply, Response, StdError, SubMsgResult};
+use cosmwasm_std::{Binary, DepsMut, Reply, Response, StdError, SubMsgResult};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use sibyl_api::escrow::events;
+use sibyl_api::escrow::events::{
+    CallbackFailed, OperatorSlashed, PaymentFailed, SlashFailed, TypedEvent,
+};
 
 use crate::error::ContractError;
 use crate::settlement::{PaymentPayload, SlashPayload, REPLY_CALLBACK, REPLY_PAYMENT, REPLY_SLASH};
@@ -54,11 +56,13 @@ pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
         ReplyResult::Ok(_) if msg.id == REPLY_SLASH => {
             let slash = SlashPayload::try_from(msg.payload).map_err(StdError::msg)?;
             return Ok(Response::new().add_event(
-                Event::new(events::SLASH)
-                    .add_attribute("job_id", slash.job_id.to_string())
-                    .add_attribute("operator", slash.operator)
-                    .add_attribute("reason", slash.reason.name())
-                    .add_attribute("fraction", slash.fraction.to_string()),
+                OperatorSlashed {
+                    job_id: slash.job_id,
+                    operator: slash.operator,
+                    reason: slash.reason.name().to_string(),
+                    fraction: slash.fraction,
+                }
+                .to_event(),
             ));
         }
         ReplyResult::Ok(_) => return Ok(Response::new()),
@@ -70,7 +74,7 @@ pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
                 .map(u64::from_be_bytes)
                 .map_err(|_| StdError::msg("corrupt callback payload"))?;
             CALLBACK_ERRORS.save(deps.storage, job_id, &CallbackError(error.clone()))?;
-            Event::new(events::CALLBACK_FAILED).add_attribute("job_id", job_id.to_string())
+            CallbackFailed { job_id }.to_event()
         }
         REPLY_PAYMENT => {
             let payment = PaymentPayload::try_from(msg.payload).map_err(StdError::msg)?;
@@ -80,17 +84,21 @@ pub fn reply(deps: DepsMut, msg: ReplyMsg) -> Result<Response, ContractError> {
                     Ok(TreasuryOwed(owed.checked_add(payment.amount)?))
                 },
             )?;
-            Event::new(events::PAYMENT_FAILED)
-                .add_attribute("job_id", payment.job_id.to_string())
-                .add_attribute("operator", payment.operator)
-                .add_attribute("amount", payment.amount)
+            PaymentFailed {
+                job_id: payment.job_id,
+                operator: payment.operator,
+                amount: payment.amount,
+            }
+            .to_event()
         }
         REPLY_SLASH => {
             let slash = SlashPayload::try_from(msg.payload).map_err(StdError::msg)?;
-            Event::new(events::SLASH_FAILED)
-                .add_attribute("job_id", slash.job_id.to_string())
-                .add_attribute("operator", slash.operator)
-                .add_attribute("reason", slash.reason.name())
+            SlashFailed {
+                job_id: slash.job_id,
+                operator: slash.operator,
+                reason: slash.reason.name().to_string(),
+            }
+            .to_event()
         }
         id => return Err(ContractError::UnknownReply { id }),
     };
@@ -111,7 +119,7 @@ fn truncate(mut error: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cosmwasm_std::{from_json, to_json_vec, Attribute, MsgResponse, SubMsgResponse};
+    use cosmwasm_std::{from_json, to_json_vec, Attribute, Event, MsgResponse, SubMsgResponse};
 
     fn decoded(reply: Reply) -> ReplyMsg {
         from_json(to_json_vec(&reply).unwrap()).unwrap()

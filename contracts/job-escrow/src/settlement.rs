@@ -27,7 +27,8 @@ use cosmwasm_std::{
     StdResult, SubMsg, Uint128,
 };
 use sibyl_api::consumer::{CallbackStatus, JobCallback};
-use sibyl_api::escrow::{events, Config, JobStatus, OperatorOutcome};
+use sibyl_api::escrow::events::{JobSettled, TypedEvent};
+use sibyl_api::escrow::{Config, JobStatus, OperatorOutcome};
 
 use crate::error::ContractError;
 use crate::lifecycle::{self, load_assignments, load_job, load_open_job, load_progress};
@@ -429,20 +430,13 @@ fn settle_event(
     output_hash: Option<&Binary>,
     refund: Uint128,
 ) -> Event {
-    let status_name = match status {
-        JobStatus::Open => "open",
-        JobStatus::Completed => "completed",
-        JobStatus::Failed => "failed",
-        JobStatus::Cancelled => "cancelled",
-    };
-    let event = Event::new(events::SETTLE)
-        .add_attribute("job_id", job_id.to_string())
-        .add_attribute("status", status_name)
-        .add_attribute("refund", refund);
-    match output_hash {
-        Some(hash) => event.add_attribute("output_hash", HexBinary::from(hash.as_slice()).to_hex()),
-        None => event,
+    JobSettled {
+        job_id,
+        status,
+        refund,
+        output_hash: output_hash.map(|hash| HexBinary::from(hash.as_slice())),
     }
+    .to_event()
 }
 
 #[cfg(test)]

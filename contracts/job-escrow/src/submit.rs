@@ -1,14 +1,13 @@
 //! `SubmitJob`: validate, take exact payment, draw operators, open the job.
 
 use cosmwasm_std::{
-    to_json_binary, Binary, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, QueryRequest,
-    Response, Uint128, WasmQuery,
+    to_json_binary, Binary, Coin, DepsMut, Env, HexBinary, MessageInfo, QueryRequest, Response,
+    Uint128, WasmQuery,
 };
 use serde::de::IgnoredAny;
 use sibyl_api::attestation::input_hash;
-use sibyl_api::escrow::{
-    events, Config, DType, JobInput, JobStatus, SubmitJobResponse, TensorSpec,
-};
+use sibyl_api::escrow::events::{JobAssigned, JobSubmitted, TypedEvent};
+use sibyl_api::escrow::{Config, DType, JobInput, JobStatus, SubmitJobResponse, TensorSpec};
 
 use crate::error::ContractError;
 use crate::models::{self, hash32, validate_uri};
@@ -128,31 +127,35 @@ pub fn submit_job(
         &Empty {},
     )?;
 
-    let model_hex = request.model_hash.to_hex();
-    let input_hex = HexBinary::from(input_hash).to_hex();
+    let model_hash = HexBinary::from(job.model_hash.as_slice());
+    let input_hash = HexBinary::from(input_hash);
     let mut response = Response::new()
         .add_attribute("action", "submit_job")
         .add_attribute("job_id", job_id.to_string())
         .set_data(to_json_binary(&SubmitJobResponse { job_id })?)
         .add_event(
-            Event::new(events::SUBMIT)
-                .add_attribute("job_id", job_id.to_string())
-                .add_attribute("consumer", &job.consumer)
-                .add_attribute("model_hash", &model_hex)
-                .add_attribute("redundancy", redundancy.to_string())
-                .add_attribute("quorum", quorum.to_string())
-                .add_attribute("price", price.total),
+            JobSubmitted {
+                job_id,
+                consumer: job.consumer.clone(),
+                model_hash: model_hash.clone(),
+                redundancy,
+                quorum,
+                price: price.total,
+            }
+            .to_event(),
         );
     for operator in &job.operators {
         PENDING_WORK.save(deps.storage, (operator, job_id), &Empty {})?;
         response = response.add_event(
-            Event::new(events::ASSIGN)
-                .add_attribute("job_id", job_id.to_string())
-                .add_attribute("operator", operator)
-                .add_attribute("model_hash", &model_hex)
-                .add_attribute("input_hash", &input_hex)
-                .add_attribute("commit_deadline", commit_deadline.to_string())
-                .add_attribute("reveal_deadline", reveal_deadline.to_string()),
+            JobAssigned {
+                job_id,
+                operator: operator.clone(),
+                model_hash: model_hash.clone(),
+                input_hash: input_hash.clone(),
+                commit_deadline,
+                reveal_deadline,
+            }
+            .to_event(),
         );
     }
     Ok(response)

@@ -3,7 +3,7 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use sibyl_api::staking::events::{Migrated, StakingEvent};
+use sibyl_api::staking::events::{Migrated, TypedEvent};
 use sibyl_api::staking::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;

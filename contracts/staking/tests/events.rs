@@ -5,13 +5,13 @@ mod suite;
 use cosmwasm_std::{Decimal, Event, Uint128};
 use cw_multi_test::AppResponse;
 use sibyl_api::staking::events::{
-    Claimed, Delegated, Distributed, OperatorRegistered, Slashed, StakingEvent, Undelegated,
+    Claimed, Delegated, Distributed, OperatorRegistered, Slashed, TypedEvent, Undelegated,
 };
 use suite::{Suite, UNBONDING_PERIOD};
 
 fn find<E>(response: &AppResponse) -> E
 where
-    E: StakingEvent,
+    E: TypedEvent,
     for<'a> E: TryFrom<&'a Event>,
     for<'a> <E as TryFrom<&'a Event>>::Error: std::fmt::Debug,
 {

@@ -4,7 +4,7 @@ mod suite;
 
 use cosmwasm_std::{Addr, Decimal, Uint128};
 use cw_multi_test::Executor;
-use sibyl_api::staking::events::{Migrated, StakingEvent};
+use sibyl_api::staking::events::{Migrated, TypedEvent};
 use sibyl_api::staking::MigrateMsg;
 use sibyl_codec::Writer;
 use sibyl_staking::record::Record;

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use sibyl_api::escrow::events;
+use sibyl_api::escrow::events::{
+    Committed, JobAssigned, JobSettled, JobSubmitted, OperatorSlashed, Revealed,
+};
 
 use sibyl_oracle::chain::ChainEvent;
 
@@ -47,43 +49,45 @@ impl Observer {
     /// Applies `events`; returns the ids of jobs that settled in them.
     pub fn apply(&mut self, events: &[ChainEvent]) -> Vec<u64> {
         let mut settled = Vec::new();
-        for event in events {
-            if event.contract() != Some(self.escrow.as_str()) {
+        for chain_event in events {
+            if chain_event.contract() != Some(self.escrow.as_str()) {
                 continue;
             }
-            let Some(kind) = event.kind.strip_prefix("wasm-") else {
-                continue;
-            };
-            let Some(job_id) = event.attribute("job_id").and_then(|id| id.parse().ok()) else {
-                continue;
-            };
-            let row = self.rows.entry(job_id).or_insert_with(|| JobRow {
-                job_id,
-                submitted_height: event.height,
-                ..JobRow::default()
-            });
-            let operator = event.attribute("operator").map(str::to_string);
-            match kind {
-                events::SUBMIT => row.submitted_height = event.height,
-                events::ASSIGN => row.operators.extend(operator),
-                events::COMMIT => row.commits += 1,
-                events::REVEAL => row.reveals += 1,
-                events::SLASH => {
-                    let reason = event.attribute("reason").unwrap_or("unknown").to_string();
-                    row.slashed.extend(operator.map(|op| (op, reason)));
-                }
-                events::SETTLE => {
-                    row.status = event.attribute("status").map(str::to_string);
-                    row.settled_height = Some(event.height);
-                    settled.push(job_id);
-                }
-                _ => {}
+            let height = chain_event.height;
+            let event = chain_event.to_cosmwasm();
+            if let Ok(submitted) = JobSubmitted::try_from(&event) {
+                self.row(submitted.job_id, height).submitted_height = height;
+            } else if let Ok(assigned) = JobAssigned::try_from(&event) {
+                let row = self.row(assigned.job_id, height);
+                row.operators.push(assigned.operator.into_string());
+            } else if let Ok(committed) = Committed::try_from(&event) {
+                self.row(committed.job_id, height).commits += 1;
+            } else if let Ok(revealed) = Revealed::try_from(&event) {
+                self.row(revealed.job_id, height).reveals += 1;
+            } else if let Ok(slashed) = OperatorSlashed::try_from(&event) {
+                let row = self.row(slashed.job_id, height);
+                row.slashed
+                    .push((slashed.operator.into_string(), slashed.reason));
+            } else if let Ok(closed) = JobSettled::try_from(&event) {
+                let row = self.row(closed.job_id, height);
+                row.status = Some(closed.status.as_str().to_string());
+                row.settled_height = Some(height);
+                settled.push(closed.job_id);
             }
         }
         settled
     }
 
-    pub fn row(&self, job_id: u64) -> Option<&JobRow> {
+    /// The row of `job_id`, created as first seen at `height`.
+    fn row(&mut self, job_id: u64, height: u64) -> &mut JobRow {
+        self.rows.entry(job_id).or_insert_with(|| JobRow {
+            job_id,
+            submitted_height: height,
+            ..JobRow::default()
+        })
+    }
+
+    pub fn job(&self, job_id: u64) -> Option<&JobRow> {
         self.rows.get(&job_id)
     }
 
@@ -94,91 +98,87 @@ impl Observer {
 
 #[cfg(test)]
 mod tests {
+    use cosmwasm_std::{Addr, Decimal, HexBinary, Uint128};
+    use sibyl_api::escrow::events::TypedEvent;
+    use sibyl_api::escrow::JobStatus;
+
     use super::*;
 
-    fn event(height: u64, kind: &str, contract: &str, attributes: &[(&str, &str)]) -> ChainEvent {
-        let mut all = vec![("_contract_address".to_string(), contract.to_string())];
-        all.extend(
-            attributes
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string())),
-        );
-        ChainEvent {
-            height,
-            kind: format!("wasm-{kind}"),
-            attributes: all,
+    fn event(height: u64, typed: &impl TypedEvent, contract: &str) -> ChainEvent {
+        let mut event = ChainEvent::from_cosmwasm(height, &typed.to_event());
+        event.kind = format!("wasm-{}", event.kind);
+        event
+            .attributes
+            .insert(0, ("_contract_address".into(), contract.into()));
+        event
+    }
+
+    fn assigned(operator: &str) -> JobAssigned {
+        JobAssigned {
+            job_id: 1,
+            operator: Addr::unchecked(operator),
+            model_hash: HexBinary::from(vec![1; 32]),
+            input_hash: HexBinary::from(vec![2; 32]),
+            commit_deadline: 20,
+            reveal_deadline: 30,
+        }
+    }
+
+    fn committed(operator: &str) -> Committed {
+        Committed {
+            job_id: 1,
+            operator: Addr::unchecked(operator),
+        }
+    }
+
+    fn revealed(operator: &str) -> Revealed {
+        Revealed {
+            job_id: 1,
+            operator: Addr::unchecked(operator),
+            output_hash: HexBinary::from(vec![3; 32]),
         }
     }
 
     #[test]
     fn follows_a_job_from_submission_to_settlement() {
         let mut observer = Observer::new("escrow".into());
+        let submitted = JobSubmitted {
+            job_id: 1,
+            consumer: Addr::unchecked("consumer"),
+            model_hash: HexBinary::from(vec![1; 32]),
+            redundancy: 2,
+            quorum: 2,
+            price: Uint128::new(2_000),
+        };
         let events = vec![
-            event(10, events::SUBMIT, "escrow", &[("job_id", "1")]),
-            event(
-                10,
-                events::ASSIGN,
-                "escrow",
-                &[("job_id", "1"), ("operator", "a")],
-            ),
-            event(
-                10,
-                events::ASSIGN,
-                "escrow",
-                &[("job_id", "1"), ("operator", "b")],
-            ),
-            event(
-                10,
-                events::ASSIGN,
-                "other",
-                &[("job_id", "1"), ("operator", "c")],
-            ),
-            event(
-                11,
-                events::COMMIT,
-                "escrow",
-                &[("job_id", "1"), ("operator", "a")],
-            ),
-            event(
-                11,
-                events::COMMIT,
-                "escrow",
-                &[("job_id", "1"), ("operator", "b")],
-            ),
-            event(
-                12,
-                events::REVEAL,
-                "escrow",
-                &[("job_id", "1"), ("operator", "a")],
-            ),
+            event(10, &submitted, "escrow"),
+            event(10, &assigned("a"), "escrow"),
+            event(10, &assigned("b"), "escrow"),
+            event(10, &assigned("c"), "other"),
+            event(11, &committed("a"), "escrow"),
+            event(11, &committed("b"), "escrow"),
+            event(12, &revealed("a"), "escrow"),
         ];
         assert!(observer.apply(&events).is_empty());
+        let slashed = OperatorSlashed {
+            job_id: 1,
+            operator: Addr::unchecked("b"),
+            reason: "wrong_result".into(),
+            fraction: Decimal::percent(5),
+        };
+        let closed = JobSettled {
+            job_id: 1,
+            status: JobStatus::Completed,
+            refund: Uint128::zero(),
+            output_hash: Some(HexBinary::from(vec![3; 32])),
+        };
         let settled = observer.apply(&[
-            event(
-                12,
-                events::REVEAL,
-                "escrow",
-                &[("job_id", "1"), ("operator", "b")],
-            ),
-            event(
-                12,
-                events::SLASH,
-                "escrow",
-                &[
-                    ("job_id", "1"),
-                    ("operator", "b"),
-                    ("reason", "wrong_result"),
-                ],
-            ),
-            event(
-                12,
-                events::SETTLE,
-                "escrow",
-                &[("job_id", "1"), ("status", "completed")],
-            ),
+            event(12, &revealed("b"), "escrow"),
+            event(12, &slashed, "escrow"),
+            event(12, &closed, "escrow"),
         ]);
         assert_eq!(settled, vec![1]);
-        let row = observer.row(1).unwrap();
+        let row = observer.job(1).unwrap();
         assert_eq!(row.operators, vec!["a", "b"]);
         assert_eq!((row.commits, row.reveals), (2, 2));
         assert_eq!(row.status.as_deref(), Some("completed"));

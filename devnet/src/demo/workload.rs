@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use cosmwasm_std::{Binary, Coin, HexBinary};
+use sibyl_api::escrow::events::{JobAssigned, JobSubmitted};
 use sibyl_api::escrow::{ExecuteMsg, JobResponse, PriceResponse, QueryMsg};
 use sibyl_example_consumer::msg::ExecuteMsg as ConsumerMsg;
 use sibyl_model::{Model, Tensor};
@@ -128,17 +129,9 @@ pub async fn run(
         };
         let events = consumer.events_between(cursor, latest).await?;
         for event in &events {
-            if event.kind == format!("wasm-{}", sibyl_api::escrow::events::ASSIGN) {
-                let job_id = event
-                    .attribute("job_id")
-                    .and_then(|v| v.parse::<u64>().ok());
-                let deadline = event
-                    .attribute("reveal_deadline")
-                    .and_then(|v| v.parse().ok());
-                if let (Some(job), Some(deadline)) =
-                    (job_id.and_then(|id| jobs.get_mut(&id)), deadline)
-                {
-                    job.reveal_deadline = Some(deadline);
+            if let Ok(assigned) = JobAssigned::try_from(&event.to_cosmwasm()) {
+                if let Some(job) = jobs.get_mut(&assigned.job_id) {
+                    job.reveal_deadline = Some(assigned.reveal_deadline);
                 }
             }
         }
@@ -155,7 +148,7 @@ pub async fn run(
                 .result
                 .as_ref()
                 .and_then(|result| predicted_digit(result.output.as_slice()));
-            job.row = observer.row(job_id).cloned();
+            job.row = observer.job(job_id).cloned();
             open = open.saturating_sub(1);
             settled_count += 1;
             last_progress = latest;
@@ -198,12 +191,10 @@ async fn submit(
         vec![price.clone()],
     )
     .await?;
-    let submit_event = format!("wasm-{}", sibyl_api::escrow::events::SUBMIT);
     tx.events
         .iter()
-        .find(|e| e.kind == submit_event)
-        .and_then(|e| e.attribute("job_id"))
-        .and_then(|id| id.parse().ok())
+        .find_map(|e| JobSubmitted::try_from(&e.to_cosmwasm()).ok())
+        .map(|submitted| submitted.job_id)
         .context("SubmitJob emitted no job id")
 }
 

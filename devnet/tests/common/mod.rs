@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cosmwasm_std::{Binary, HexBinary};
+use sibyl_api::escrow::events::JobSubmitted;
 use sibyl_api::escrow::{ExecuteMsg, JobInput, JobResponse, JobStatus, PriceResponse, QueryMsg};
 use sibyl_devnet::chain::{EmbeddedChain, EmbeddedChainConfig};
 use sibyl_devnet::demo::deploy::{self, coin, Accounts, Deployment};
@@ -201,10 +202,9 @@ impl Network {
         .expect("submit job");
         tx.events
             .iter()
-            .find(|e| e.kind == "wasm-sibyl_submit")
-            .and_then(|e| e.attribute("job_id"))
-            .and_then(|id| id.parse().ok())
-            .expect("job id")
+            .find_map(|e| JobSubmitted::try_from(&e.to_cosmwasm()).ok())
+            .expect("a submit event")
+            .job_id
     }
 
     pub async fn job(&self, job_id: u64) -> JobResponse {

@@ -27,6 +27,21 @@ impl ChainEvent {
         self.attribute("_contract_address")
     }
 
+    /// The event as CosmWasm models it, for the typed events of `sibyl_api`.
+    pub fn to_cosmwasm(&self) -> cosmwasm_std::Event {
+        let mut event = cosmwasm_std::Event::new(&self.kind);
+        // Field by field: `Attribute::new` refuses keys such as wasmd's `_contract_address`.
+        event.attributes = self
+            .attributes
+            .iter()
+            .map(|(key, value)| cosmwasm_std::Attribute {
+                key: key.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        event
+    }
+
     /// Converts a CosmWasm event observed at `height`.
     pub fn from_cosmwasm(height: u64, event: &cosmwasm_std::Event) -> Self {
         ChainEvent {
@@ -68,5 +83,27 @@ mod tests {
         assert_eq!(converted.height, 9);
         assert_eq!(converted.kind, "wasm-x");
         assert_eq!(converted.attribute("a"), Some("b"));
+    }
+
+    #[test]
+    fn a_chain_event_with_wasmd_attributes_reads_as_a_typed_event() {
+        let committed = sibyl_api::escrow::events::Committed {
+            job_id: 7,
+            operator: cosmwasm_std::Addr::unchecked("op"),
+        };
+        let mut event = ChainEvent::from_cosmwasm(
+            3,
+            &sibyl_api::escrow::events::TypedEvent::to_event(&committed),
+        );
+        event.kind = format!("wasm-{}", event.kind);
+        event
+            .attributes
+            .insert(0, ("_contract_address".into(), "escrow".into()));
+        let cosmwasm = event.to_cosmwasm();
+        assert_eq!(cosmwasm.attributes.len(), 3);
+        assert_eq!(
+            sibyl_api::escrow::events::Committed::try_from(&cosmwasm).unwrap(),
+            committed
+        );
     }
 }

@@ -11,9 +11,8 @@
 
 use std::collections::HashSet;
 
-use sibyl_api::escrow::{
-    events, JobResponse, JobStatus, PendingWorkResponse, QueryMsg, MAX_QUERY_LIMIT,
-};
+use sibyl_api::escrow::events::{Committed, JobAssigned, JobSettled};
+use sibyl_api::escrow::{JobResponse, JobStatus, PendingWorkResponse, QueryMsg, MAX_QUERY_LIMIT};
 use tokio_util::sync::CancellationToken;
 
 use super::job::JobFact;
@@ -123,24 +122,21 @@ impl<C: ChainClient> Discovery<C> {
             .iter()
             .filter(|e| e.contract() == Some(self.escrow.as_str()))
         {
-            let Some(kind) = event.kind.strip_prefix("wasm-") else {
-                continue;
-            };
-            let Some(job_id) = event
-                .attribute("job_id")
-                .and_then(|id| id.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            match kind {
-                events::ASSIGN if event.attribute("operator") == Some(me) => {
-                    tracing::debug!(job_id, "assigned");
+            let event = event.to_cosmwasm();
+            if let Ok(assigned) = JobAssigned::try_from(&event) {
+                if assigned.operator.as_str() == me {
+                    tracing::debug!(job_id = assigned.job_id, "assigned");
                     facts.work_changed = true;
                 }
+            } else if let Ok(committed) = Committed::try_from(&event) {
                 // The last commit of one of our jobs opens its reveal phase.
-                events::COMMIT if self.tracker.contains(job_id) => facts.work_changed = true,
-                events::SETTLE if self.tracker.contains(job_id) => facts.settled.push(job_id),
-                _ => {}
+                if self.tracker.contains(committed.job_id) {
+                    facts.work_changed = true;
+                }
+            } else if let Ok(settled) = JobSettled::try_from(&event) {
+                if self.tracker.contains(settled.job_id) {
+                    facts.settled.push(settled.job_id);
+                }
             }
         }
         facts

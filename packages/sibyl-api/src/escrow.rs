@@ -12,37 +12,7 @@ pub const MAX_QUERY_LIMIT: u32 = 30;
 /// `limit` used when a paginated query gives none.
 pub const DEFAULT_QUERY_LIMIT: u32 = 10;
 
-/// Event types the escrow emits. wasmd prefixes them with `wasm-` on chain, so the oracle filters
-/// on e.g. `wasm-sibyl_assign`.
-pub mod events {
-    /// One per assigned operator on `SubmitJob`. Attributes: `job_id`, `operator`, `model_hash`,
-    /// `input_hash`, `commit_deadline`, `reveal_deadline`.
-    pub const ASSIGN: &str = "sibyl_assign";
-    /// On `SubmitJob`. Attributes: `job_id`, `consumer`, `model_hash`, `redundancy`, `quorum`,
-    /// `price`.
-    pub const SUBMIT: &str = "sibyl_submit";
-    /// On `Commit`. Attributes: `job_id`, `operator`.
-    pub const COMMIT: &str = "sibyl_commit";
-    /// On `Reveal`. Attributes: `job_id`, `operator`, `output_hash`.
-    pub const REVEAL: &str = "sibyl_reveal";
-    /// When a job reaches a terminal state. Attributes: `job_id`, `status` (`completed`,
-    /// `failed` or `cancelled`), `output_hash` (completed only), `refund` (what went back to the
-    /// consumer).
-    pub const SETTLE: &str = "sibyl_settle";
-    /// One per slash the staking contract carried out (emitted from its reply, so a refused slash
-    /// never shows up here). Attributes: `job_id`, `operator`, `reason` (`wrong_result` or
-    /// `missed`), `fraction`.
-    pub const SLASH: &str = "sibyl_slash";
-    /// On `Decline`. Attributes: `job_id`, `operator`, `reason` (see [`super::DeclineReason`]).
-    pub const DECLINE: &str = "sibyl_decline";
-    /// A slash the staking contract refused. Attributes: `job_id`, `operator`, `error`.
-    pub const SLASH_FAILED: &str = "sibyl_slash_failed";
-    /// A fee payment the staking contract refused; the amount went to the treasury.
-    /// Attributes: `job_id`, `operator`, `amount`, `error`.
-    pub const PAYMENT_FAILED: &str = "sibyl_payment_failed";
-    /// The consumer's callback failed. Attributes: `job_id`, `error`.
-    pub const CALLBACK_FAILED: &str = "sibyl_callback_failed";
-}
+pub mod events;
 
 /// Where the assignment seed comes from. Only block data exists today; a randomness beacon can be
 /// added as another variant without changing the rest of the contract.

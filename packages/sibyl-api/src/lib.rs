@@ -2,4 +2,5 @@
 pub mod attestation;
 pub mod consumer;
 pub mod escrow;
+pub mod events;
 pub mod staking;

@@ -5,7 +5,7 @@ use sibyl_api::staking::{
     MAX_COMMISSION_CHANGE_PERIOD, MAX_JAIL_DURATION, MAX_REWARD_WARMUP, MAX_UNBONDING_PERIOD,
 };
 
-use sibyl_api::staking::events::{AdminUpdated, ConfigUpdated, StakingEvent};
+use sibyl_api::staking::events::{AdminUpdated, ConfigUpdated, TypedEvent};
 
 use crate::error::ContractError;
 use crate::funds::nonpayable;

@@ -3,7 +3,7 @@
 use cosmwasm_std::{
     Addr, DepsMut, Env, MessageInfo, Response, Storage, Timestamp, Uint128, Uint256,
 };
-use sibyl_api::staking::events::{Claimed, Delegated, StakingEvent, Undelegated};
+use sibyl_api::staking::events::{Claimed, Delegated, TypedEvent, Undelegated};
 
 use crate::active_set::rerank;
 use crate::error::ContractError;

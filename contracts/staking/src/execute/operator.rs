@@ -5,8 +5,8 @@ use cosmwasm_std::{
 };
 
 use sibyl_api::staking::events::{
-    AttestationKeyRotated, Delegated, OperatorEdited, OperatorLeft, OperatorRegistered,
-    StakingEvent, Unjailed,
+    AttestationKeyRotated, Delegated, OperatorEdited, OperatorLeft, OperatorRegistered, TypedEvent,
+    Unjailed,
 };
 
 use crate::active_set::{rerank, self_bond};

@@ -1,7 +1,7 @@
 //! Fee income and reward withdrawal.
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Uint128};
-use sibyl_api::staking::events::{Distributed, RewardsWithdrawn, StakingEvent};
+use sibyl_api::staking::events::{Distributed, RewardsWithdrawn, TypedEvent};
 
 use crate::error::ContractError;
 use crate::execute::{load_pool, send, store_delegation};

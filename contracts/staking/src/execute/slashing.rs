@@ -1,7 +1,7 @@
 //! Slashing, jailing and the slashers list.
 
 use cosmwasm_std::{Addr, Decimal, DepsMut, Env, MessageInfo, Order, Response};
-use sibyl_api::staking::events::{Slashed, SlashersUpdated, StakingEvent};
+use sibyl_api::staking::events::{Slashed, SlashersUpdated, TypedEvent};
 use sibyl_api::staking::{is_valid_slash_fraction, MAX_SLASHERS};
 
 use crate::active_set::rerank;

@@ -1,186 +1,10 @@
-//! Typed events of the staking contract: one struct per event, with `to_event()` (what the
-//! contract emits) and `TryFrom<&Event>` (what an indexer or the oracle reads back).
-//!
-//! The contract emits each as a custom event of type [`StakingEvent::TYPE`]; the chain shows it
-//! as `wasm-<TYPE>`, and `TryFrom` accepts both spellings. Attributes are named after the fields;
-//! an absent optional value (or an empty list) is an absent attribute, because wasmd refuses
-//! empty attribute values. Lists are comma-separated, times are nanoseconds since the epoch,
-//! binaries base64.
+//! Typed events of the staking contract (see [`crate::events`] for how they travel).
 
-use cosmwasm_std::{Addr, Binary, Decimal, Event, Timestamp, Uint128};
+use cosmwasm_std::{Addr, Binary, Decimal, Timestamp, Uint128};
 
-/// Why an [`Event`] could not be read as a typed staking event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventError {
-    /// The event has another type.
-    WrongType { expected: &'static str, got: String },
-    /// A required attribute is missing.
-    Missing { key: &'static str },
-    /// An attribute does not parse as its field's type.
-    Invalid { key: &'static str, value: String },
-}
+pub use crate::events::{EventError, TypedEvent};
 
-impl std::fmt::Display for EventError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EventError::WrongType { expected, got } => {
-                write!(f, "expected a {expected} event, got {got}")
-            }
-            EventError::Missing { key } => write!(f, "attribute {key} is missing"),
-            EventError::Invalid { key, value } => {
-                write!(f, "attribute {key} = {value:?} is invalid")
-            }
-        }
-    }
-}
-
-impl std::error::Error for EventError {}
-
-/// A field that travels as one event attribute.
-pub trait AttributeValue: Sized {
-    /// `None`: no attribute.
-    fn encode(&self) -> Option<String>;
-    fn decode(key: &'static str, value: Option<&str>) -> Result<Self, EventError>;
-}
-
-fn required<'a>(key: &'static str, value: Option<&'a str>) -> Result<&'a str, EventError> {
-    value.ok_or(EventError::Missing { key })
-}
-
-fn invalid(key: &'static str, value: &str) -> EventError {
-    EventError::Invalid {
-        key,
-        value: value.to_string(),
-    }
-}
-
-macro_rules! parsed_value {
-    ($($ty:ty),*) => {$(
-        impl AttributeValue for $ty {
-            fn encode(&self) -> Option<String> {
-                Some(self.to_string())
-            }
-            fn decode(key: &'static str, value: Option<&str>) -> Result<Self, EventError> {
-                let value = required(key, value)?;
-                value.parse().map_err(|_| invalid(key, value))
-            }
-        }
-    )*};
-}
-
-parsed_value!(String, u64, Uint128, Decimal);
-
-impl AttributeValue for Addr {
-    fn encode(&self) -> Option<String> {
-        Some(self.to_string())
-    }
-    fn decode(key: &'static str, value: Option<&str>) -> Result<Self, EventError> {
-        Ok(Addr::unchecked(required(key, value)?))
-    }
-}
-
-impl AttributeValue for Timestamp {
-    fn encode(&self) -> Option<String> {
-        Some(self.nanos().to_string())
-    }
-    fn decode(key: &'static str, value: Option<&str>) -> Result<Self, EventError> {
-        u64::decode(key, value).map(Timestamp::from_nanos)
-    }
-}
-
-impl AttributeValue for Binary {
-    fn encode(&self) -> Option<String> {
-        Some(self.to_base64())
-    }
-    fn decode(key: &'static str, value: Option<&str>) -> Result<Self, EventError> {
-        let value = required(key, value)?;
-        Binary::from_base64(value).map_err(|_| invalid(key, value))
-    }
-}
-
-impl<T: AttributeValue> AttributeValue for Option<T> {
-    fn encode(&self) -> Option<String> {
-        self.as_ref().and_then(T::encode)
-    }
-    fn decode(key: &'static str, value: Option<&str>) -> Result<Self, EventError> {
-        value.map(|v| T::decode(key, Some(v))).transpose()
-    }
-}
-
-impl AttributeValue for Vec<Addr> {
-    fn encode(&self) -> Option<String> {
-        (!self.is_empty()).then(|| self.iter().map(Addr::as_str).collect::<Vec<_>>().join(","))
-    }
-    fn decode(_key: &'static str, value: Option<&str>) -> Result<Self, EventError> {
-        Ok(value.map_or_else(Vec::new, |v| v.split(',').map(Addr::unchecked).collect()))
-    }
-}
-
-/// A typed staking event.
-pub trait StakingEvent: Sized {
-    /// The event type the contract emits (the chain prefixes it with `wasm-`).
-    const TYPE: &'static str;
-    fn to_event(&self) -> Event;
-}
-
-fn check_type(event: &Event, expected: &'static str) -> Result<(), EventError> {
-    let ty = event.ty.strip_prefix("wasm-").unwrap_or(&event.ty);
-    if ty != expected {
-        return Err(EventError::WrongType {
-            expected,
-            got: event.ty.clone(),
-        });
-    }
-    Ok(())
-}
-
-fn attribute<'a>(event: &'a Event, key: &str) -> Option<&'a str> {
-    event
-        .attributes
-        .iter()
-        .find(|a| a.key == key)
-        .map(|a| a.value.as_str())
-}
-
-macro_rules! staking_event {
-    ($(#[$doc:meta])* $name:ident = $ty:literal { $($(#[$fdoc:meta])* $field:ident : $fty:ty),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct $name {
-            $($(#[$fdoc])* pub $field: $fty,)*
-        }
-
-        impl StakingEvent for $name {
-            const TYPE: &'static str = $ty;
-
-            fn to_event(&self) -> Event {
-                let mut event = Event::new(Self::TYPE);
-                $(
-                    if let Some(value) = AttributeValue::encode(&self.$field) {
-                        event = event.add_attribute(stringify!($field), value);
-                    }
-                )*
-                event
-            }
-        }
-
-        impl TryFrom<&Event> for $name {
-            type Error = EventError;
-
-            fn try_from(event: &Event) -> Result<Self, EventError> {
-                check_type(event, $ty)?;
-                Ok($name {
-                    $($field: <$fty as AttributeValue>::decode(
-                        stringify!($field),
-                        attribute(event, stringify!($field)),
-                    )?,)*
-                })
-            }
-        }
-    };
-}
-
-staking_event!(
+crate::typed_event!(
     /// `RegisterOperator`.
     OperatorRegistered = "sibyl_staking_operator_registered" {
         operator: Addr,
@@ -191,7 +15,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `EditOperator`: the fields that changed.
     OperatorEdited = "sibyl_staking_operator_edited" {
         operator: Addr,
@@ -200,7 +24,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `RotateAttestationKey`.
     AttestationKeyRotated = "sibyl_staking_attestation_key_rotated" {
         operator: Addr,
@@ -208,7 +32,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `LeaveOperator`: the self-bond that started unbonding.
     OperatorLeft = "sibyl_staking_operator_left" {
         operator: Addr,
@@ -217,7 +41,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `Delegate` (and the self-bond of `RegisterOperator`).
     Delegated = "sibyl_staking_delegated" {
         delegator: Addr,
@@ -229,7 +53,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `Undelegate`.
     Undelegated = "sibyl_staking_undelegated" {
         delegator: Addr,
@@ -239,7 +63,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `Claim`: `amount` to the delegator, `slashed` (partial slashes of the claimed entries)
     /// to the slashed-funds destination.
     Claimed = "sibyl_staking_claimed" {
@@ -249,7 +73,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `WithdrawRewards`.
     RewardsWithdrawn = "sibyl_staking_rewards_withdrawn" {
         delegator: Addr,
@@ -259,7 +83,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `Distribute`.
     Distributed = "sibyl_staking_distributed" {
         operator: Addr,
@@ -268,7 +92,7 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `Slash`: `slashed_bonded` and `slashed_unbonding` are sent to the destination now.
     Slashed = "sibyl_staking_slashed" {
         operator: Addr,
@@ -280,14 +104,14 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `Unjail`.
     Unjailed = "sibyl_staking_unjailed" {
         operator: Addr,
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `UpdateSlashers`.
     SlashersUpdated = "sibyl_staking_slashers_updated" {
         added: Vec<Addr>,
@@ -295,21 +119,21 @@ staking_event!(
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `UpdateAdmin`; `None` when the admin was removed.
     AdminUpdated = "sibyl_staking_admin_updated" {
         admin: Option<Addr>,
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `UpdateConfig`.
     ConfigUpdated = "sibyl_staking_config_updated" {
         admin: Addr,
     }
 );
 
-staking_event!(
+crate::typed_event!(
     /// `migrate`.
     Migrated = "sibyl_staking_migrated" {
         from_version: String,
@@ -319,11 +143,13 @@ staking_event!(
 
 #[cfg(test)]
 mod tests {
+    use cosmwasm_std::Event;
+
     use super::*;
 
     fn round_trip<E>(event: E)
     where
-        E: StakingEvent + PartialEq + std::fmt::Debug,
+        E: TypedEvent + PartialEq + std::fmt::Debug,
         for<'a> E: TryFrom<&'a Event, Error = EventError>,
     {
         let emitted = event.to_event();
