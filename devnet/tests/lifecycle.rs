@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::Network;
-use cosmwasm_std::Coin;
+use cosmwasm_std::{Coin, Uint256};
 use sibyl_api::escrow::{JobStatus, OperatorOutcome};
 use sibyl_devnet::chain::EmbeddedClient;
 use sibyl_devnet::demo::operators::Faults;
@@ -45,6 +45,10 @@ impl ChainClient for HeldReveals {
 
     async fn events_between(&self, after: u64, up_to: u64) -> Result<Vec<ChainEvent>, ChainError> {
         self.inner.events_between(after, up_to).await
+    }
+
+    async fn balance(&self, address: &str, denom: &str) -> Result<Uint256, ChainError> {
+        self.inner.balance(address, denom).await
     }
 
     async fn query_raw(&self, contract: &str, msg: Vec<u8>) -> Result<Vec<u8>, ChainError> {

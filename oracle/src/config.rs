@@ -110,6 +110,9 @@ pub struct ExecutionConfig {
     pub backend: BackendChoice,
     /// Jobs fetched and executed at the same time. Default 8.
     pub max_concurrent_jobs: usize,
+    /// For demos and tests of slashing only: answer every job wrongly (the output's last element
+    /// shifted by this much). A node with it set gets slashed and jailed. Default none.
+    pub test_fault_skew: Option<u8>,
 }
 
 impl Default for ExecutionConfig {
@@ -117,6 +120,7 @@ impl Default for ExecutionConfig {
         ExecutionConfig {
             backend: BackendChoice::Auto,
             max_concurrent_jobs: 8,
+            test_fault_skew: None,
         }
     }
 }
@@ -234,7 +238,7 @@ impl NodeConfig {
 }
 
 /// Durations as integer milliseconds in TOML (`initial_backoff = 200`).
-mod millis {
+pub(crate) mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};

@@ -176,6 +176,22 @@ fn liveness_turns_unhealthy_when_blocks_stop() {
     assert!(stale.reason.unwrap().contains("31s"));
 }
 
+#[test]
+fn liveness_reports_an_outage_until_the_next_block() {
+    let liveness = ChainLiveness::new(Duration::from_secs(30));
+    let seen = Instant::now();
+    liveness.observe_block_at(10, seen);
+    liveness.observe_outage("RPC http://127.0.0.1:26657: connection refused".into());
+    let down = liveness.report_at(seen + Duration::from_secs(1));
+    assert!(!down.is_healthy());
+    assert_eq!(down.height, Some(10));
+    assert!(down.reason.unwrap().contains("chain unavailable: RPC"));
+    liveness.observe_block_at(11, seen + Duration::from_secs(2));
+    assert!(liveness
+        .report_at(seen + Duration::from_secs(2))
+        .is_healthy());
+}
+
 #[tokio::test]
 async fn the_server_stops_on_cancellation_and_reports_bind_errors() {
     let running = start(Arc::new(Metrics::new()), healthy_probe()).await;

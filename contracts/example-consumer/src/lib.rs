@@ -3,7 +3,9 @@
 
 pub mod contract;
 pub mod error;
-pub mod msg;
+
 pub mod state;
+
+pub use sibyl_api::example_consumer as msg;
 
 pub use crate::error::ContractError;

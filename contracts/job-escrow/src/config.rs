@@ -11,7 +11,7 @@ use crate::error::ContractError;
 use crate::staking;
 use crate::state::{NextJobId, StoredConfig, TreasuryOwed, CONFIG, NEXT_JOB_ID, TREASURY_OWED};
 
-pub const CONTRACT_NAME: &str = "crates.io:sibyl-job-escrow";
+pub use sibyl_api::escrow::CONTRACT_NAME;
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Hard caps that keep every execute path bounded whatever the admin configures.

@@ -7,7 +7,7 @@ use cw_storage_plus::{Item, Map};
 
 use sibyl_codec::{Reader, Record, RecordItem, RecordMap, Writer};
 
-pub const CONTRACT_NAME: &str = "crates.io:sibyl-staking";
+pub use sibyl_api::staking::CONTRACT_NAME;
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,6 @@
 //! [`ChainClient`] for one account on the embedded chain.
 
-use cosmwasm_std::Coin;
+use cosmwasm_std::{Coin, Uint256};
 
 use super::driver::Request;
 use super::EmbeddedChain;
@@ -54,6 +54,10 @@ impl ChainClient for EmbeddedClient {
                 reply,
             })
             .await?
+    }
+
+    async fn balance(&self, address: &str, denom: &str) -> Result<Uint256, ChainError> {
+        self.chain.balance(address, denom).await
     }
 
     async fn query_raw(&self, contract: &str, msg: Vec<u8>) -> Result<Vec<u8>, ChainError> {

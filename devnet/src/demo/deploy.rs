@@ -1,12 +1,11 @@
 //! Deploys and wires the contracts on the embedded chain, as a governance proposal would on a
 //! real one: staking, escrow, the escrow as a slasher, and the example consumer.
 
-use cosmwasm_std::{Coin, Decimal, HexBinary, Uint128};
-use sibyl_api::escrow::{self, SeedSource};
-use sibyl_api::staking;
+use cosmwasm_std::{Coin, Decimal, Uint128};
 
 use crate::chain::{contracts, EmbeddedChain};
 use sibyl_oracle::chain::{execute, ChainError};
+use sibyl_oracle::deploy::params::{self, DeployParams, Roles};
 
 /// The bonded and fee denom of the demo chain.
 pub const DENOM: &str = "usibyl";
@@ -88,24 +87,29 @@ pub async fn deploy(
     let staking_code = chain.store_code(contracts::staking()).await?;
     let escrow_code = chain.store_code(contracts::escrow()).await?;
 
+    let params = DeployParams {
+        denom: DENOM.to_string(),
+        min_self_bond: Uint128::new(MIN_SELF_BOND),
+        reward_warmup: REWARD_WARMUP_SECONDS,
+        price_per_unit: Uint128::new(PRICE_PER_UNIT),
+        protocol_fee_bps: PROTOCOL_FEE_BPS,
+        window_blocks,
+        max_redundancy,
+        wrong_result_slash: Decimal::permille(WRONG_RESULT_SLASH_PERMILLE),
+        missed_job_slash: Decimal::permille(MISSED_JOB_SLASH_PERMILLE),
+        decline_fee_bps: DECLINE_FEE_BPS,
+        ..DeployParams::default()
+    };
+    let roles = Roles {
+        admin: accounts.admin.clone(),
+        treasury: accounts.treasury.clone(),
+        slashed_funds_destination: accounts.community_pool.clone(),
+    };
     let staking = chain
         .instantiate(
             &accounts.admin,
             staking_code,
-            &staking::InstantiateMsg {
-                admin: Some(accounts.admin.clone()),
-                bond_denom: DENOM.to_string(),
-                min_self_bond: Uint128::new(MIN_SELF_BOND),
-                unbonding_period: 21 * 24 * 3600,
-                max_active_operators: 100,
-                jail_duration: 24 * 3600,
-                slashed_funds_destination: accounts.community_pool.clone(),
-                max_commission: Decimal::percent(50),
-                max_commission_change: Decimal::percent(5),
-                commission_change_period: 24 * 3600,
-                max_unbonding_entries: 7,
-                reward_warmup: REWARD_WARMUP_SECONDS,
-            },
+            &params.staking_instantiate(&roles),
             "sibyl-staking",
         )
         .await?;
@@ -113,38 +117,14 @@ pub async fn deploy(
         .instantiate(
             &accounts.admin,
             escrow_code,
-            &escrow::InstantiateMsg {
-                admin: Some(accounts.admin.clone()),
-                staking_contract: staking.clone(),
-                fee_denom: DENOM.to_string(),
-                price_per_unit: Uint128::new(PRICE_PER_UNIT),
-                protocol_fee_bps: PROTOCOL_FEE_BPS,
-                treasury: accounts.treasury.clone(),
-                commit_window: window_blocks,
-                reveal_window: window_blocks,
-                default_redundancy: 3,
-                max_redundancy,
-                max_inline_input_bytes: 16 * 1024,
-                max_output_bytes: 16 * 1024,
-                wrong_result_slash: Decimal::permille(WRONG_RESULT_SLASH_PERMILLE),
-                missed_job_slash: Decimal::permille(MISSED_JOB_SLASH_PERMILLE),
-                chain_id: chain.chain_id().to_string(),
-                callback_gas_limit: 500_000,
-                seed_source: SeedSource::BlockData,
-                decline_fee_bps: DECLINE_FEE_BPS,
-                max_block_time_secs: 1,
-                settlement_margin: window_blocks,
-            },
+            &params.escrow_instantiate(&roles, &staking, chain.chain_id()),
             "sibyl-job-escrow",
         )
         .await?;
     execute(
         &chain.client(&accounts.admin),
         &staking,
-        &staking::ExecuteMsg::UpdateSlashers {
-            add: vec![escrow.clone()],
-            remove: vec![],
-        },
+        &params::add_slasher(&escrow),
         vec![],
     )
     .await?;
@@ -170,12 +150,7 @@ pub async fn deploy_consumer(
         .instantiate(
             &accounts.admin,
             code,
-            &sibyl_example_consumer::msg::InstantiateMsg {
-                escrow: deployment.escrow.clone(),
-                model_hash: HexBinary::from(model_hash.to_vec()),
-                redundancy: Some(redundancy),
-                quorum: Some(quorum),
-            },
+            &params::consumer_instantiate(&deployment.escrow, model_hash, redundancy, quorum),
             "sibyl-example-consumer",
         )
         .await
@@ -192,14 +167,7 @@ pub async fn register_model(
     execute(
         &chain.client(&accounts.admin),
         &deployment.escrow,
-        &escrow::ExecuteMsg::RegisterModel {
-            model_hash: HexBinary::from(model.hash().to_vec()),
-            uri,
-            input_spec: api_spec(model.input_spec()),
-            output_spec: api_spec(model.output_spec()),
-            cost_units: 1,
-            owner: None,
-        },
+        &params::register_model(model, &uri),
         vec![],
     )
     .await?;
@@ -209,17 +177,6 @@ pub async fn register_model(
 /// Coins of the demo denom.
 pub fn coin(amount: u128) -> Coin {
     Coin::new(amount, DENOM)
-}
-
-fn api_spec(spec: &sibyl_model::TensorSpec) -> escrow::TensorSpec {
-    escrow::TensorSpec {
-        dtype: match spec.dtype {
-            sibyl_model::DType::I8 => escrow::DType::I8,
-            sibyl_model::DType::U8 => escrow::DType::U8,
-            sibyl_model::DType::I32 => escrow::DType::I32,
-        },
-        shape: spec.shape.clone(),
-    }
 }
 
 #[cfg(test)]

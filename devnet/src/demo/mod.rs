@@ -9,7 +9,6 @@
 
 pub mod dataset;
 pub mod deploy;
-pub mod faulty;
 pub mod observer;
 pub mod operators;
 mod report;

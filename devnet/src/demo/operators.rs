@@ -4,17 +4,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use cosmwasm_std::{Binary, Decimal};
+use cosmwasm_std::Decimal;
 use sibyl_api::staking;
 use tokio_util::sync::CancellationToken;
 
 use super::deploy::{coin, Deployment};
-use super::faulty::FaultyExecutor;
 use crate::chain::{EmbeddedChain, EmbeddedClient};
 use sibyl_oracle::chain::execute;
 use sibyl_oracle::config::NodeConfig;
 use sibyl_oracle::keys::OperatorKeys;
 use sibyl_oracle::node::executor::Executor;
+use sibyl_oracle::node::faulty::FaultyExecutor;
 use sibyl_oracle::node::{self, DatabaseMode, NodeParts, RunningNode};
 
 /// The bech32 prefix of the embedded chain's addresses (MockApi's).
@@ -100,15 +100,8 @@ pub async fn register(
         let delegator = EmbeddedChain::address(&format!("delegator-{}", index + 1));
         chain.mint(&address, coin(SELF_BOND * 2)).await?;
         chain.mint(&delegator, coin(DELEGATION * 2)).await?;
-        let pubkey = keys.attestation_pubkey().to_vec();
-        let possession = sibyl_api::attestation::key_possession_digest(
-            chain.chain_id(),
-            &deployment.staking,
-            &address,
-            &pubkey,
-        );
-        let key_signature = keys
-            .sign_attestation(&possession)
+        let proof = keys
+            .attestation_key_proof(chain.chain_id(), &deployment.staking, &address)
             .context("cannot sign the attestation key's proof of possession")?;
         execute(
             &chain.client(&address),
@@ -116,8 +109,8 @@ pub async fn register(
             &staking::ExecuteMsg::RegisterOperator {
                 moniker: moniker.clone(),
                 commission: Decimal::percent(COMMISSION_PERCENT),
-                attestation_pubkey: Binary::from(pubkey),
-                key_signature: Binary::from(key_signature.to_vec()),
+                attestation_pubkey: proof.attestation_pubkey,
+                key_signature: proof.key_signature,
             },
             vec![coin(SELF_BOND)],
         )

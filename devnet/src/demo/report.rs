@@ -4,7 +4,6 @@ use std::fmt;
 
 use anyhow::Context;
 use cosmwasm_std::Uint256;
-use sibyl_api::escrow::{self, JobStatus, JobsFilter, JobsResponse, TreasuryResponse};
 use sibyl_api::staking::{self, OperatorResponse, OperatorStatus, PendingRewardsResponse};
 
 use super::deploy::{Accounts, Deployment, DENOM};
@@ -12,6 +11,8 @@ use super::operators::{Operator, Role, INITIAL_STAKE};
 use super::workload::WorkloadOutcome;
 use crate::chain::{ChainStats, EmbeddedChain};
 use sibyl_oracle::chain::query;
+pub use sibyl_oracle::deploy::audit::Reconciliation;
+use sibyl_oracle::deploy::audit::{self, Pool};
 use sibyl_oracle::node::telemetry::NodeMetrics;
 
 /// One operator's result.
@@ -31,32 +32,6 @@ pub struct OperatorReport {
     pub slashes: u32,
     /// Stake slashed from its pool (self-bond and delegations), in base denom units.
     pub slashed: u128,
-}
-
-/// Whether each contract's bank balance equals what it owes.
-#[derive(Clone, Debug)]
-pub struct Reconciliation {
-    pub escrow_balance: Uint256,
-    pub open_escrow: Uint256,
-    pub pending_treasury: Uint256,
-    pub staking_balance: Uint256,
-    /// Bonded stake plus withdrawable rewards and commission (each rounded down).
-    pub staking_owed: Uint256,
-    /// Most the balance may exceed `staking_owed` by: the contract keeps reward fractions below
-    /// one unit per delegation and per pool (carried, never lost), which queries round down.
-    pub staking_dust_bound: Uint256,
-    pub staking_detail: String,
-}
-
-impl Reconciliation {
-    pub fn escrow_ok(&self) -> bool {
-        self.escrow_balance == self.open_escrow + self.pending_treasury
-    }
-
-    pub fn staking_ok(&self) -> bool {
-        self.staking_balance >= self.staking_owed
-            && self.staking_balance - self.staking_owed <= self.staking_dust_bound
-    }
 }
 
 /// Everything the demo reports at the end.
@@ -231,94 +206,27 @@ fn process_memory_kib() -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// Escrow: balance == open jobs' escrowed prices + treasury not yet withdrawn.
-/// Staking: balance == bonded stake + withdrawable rewards and commission (+ what the staking
-/// contract reports as carried remainders, see `staking_owed`).
+/// Both contracts' balances against what they owe (see `sibyl_oracle::deploy::audit`).
 async fn reconcile(
     chain: &EmbeddedChain,
     deployment: &Deployment,
     operators: &[Operator],
 ) -> anyhow::Result<Reconciliation> {
-    let client = chain.client(&deployment.escrow);
-    let escrow_balance = chain.balance(&deployment.escrow, DENOM).await?;
-    let mut open_escrow = Uint256::zero();
-    let mut start_after = None;
-    loop {
-        let page: JobsResponse = query(
-            &client,
-            &deployment.escrow,
-            &escrow::QueryMsg::Jobs {
-                filter: JobsFilter::Status {
-                    status: JobStatus::Open,
-                },
-                start_after,
-                limit: Some(100),
-            },
-        )
-        .await?;
-        let Some(last) = page.jobs.last() else { break };
-        start_after = Some(last.job_id);
-        for job in &page.jobs {
-            open_escrow += job.price.amount;
-        }
-    }
-    let treasury: TreasuryResponse =
-        query(&client, &deployment.escrow, &escrow::QueryMsg::Treasury {}).await?;
-
-    let staking_balance = chain.balance(&deployment.staking, DENOM).await?;
-    let (staking_owed, staking_detail) = staking_owed(chain, deployment, operators).await?;
-    // Two delegations per operator (self-bond and delegator), each rounding its rewards and its
-    // forfeited income down, plus each pool's carry.
-    let staking_dust_bound = Uint256::from(5 * operators.len() as u128);
-    Ok(Reconciliation {
-        escrow_balance,
-        open_escrow,
-        pending_treasury: treasury.pending.amount,
-        staking_balance,
-        staking_owed,
-        staking_dust_bound,
-        staking_detail,
-    })
-}
-
-async fn staking_owed(
-    chain: &EmbeddedChain,
-    deployment: &Deployment,
-    operators: &[Operator],
-) -> anyhow::Result<(Uint256, String)> {
-    let client = chain.client(&deployment.staking);
-    let mut stake = Uint256::zero();
-    let mut rewards = Uint256::zero();
-    let mut undistributed = Uint256::zero();
-    for operator in operators {
-        let info: OperatorResponse = query(
-            &client,
-            &deployment.staking,
-            &staking::QueryMsg::Operator {
-                address: operator.address.clone(),
-            },
-        )
-        .await?;
-        stake += Uint256::from(info.total_stake);
-        undistributed += Uint256::from(info.undistributed_rewards);
-        for delegator in [&operator.address, &operator.delegator] {
-            let pending: PendingRewardsResponse = query(
-                &client,
-                &deployment.staking,
-                &staking::QueryMsg::PendingRewards {
-                    delegator: delegator.clone(),
-                    operator: operator.address.clone(),
-                },
-            )
-            .await?;
-            rewards += Uint256::from(pending.rewards) + Uint256::from(pending.commission);
-            undistributed += Uint256::from(pending.forfeited);
-        }
-    }
-    let detail = format!(
-        "bonded {stake} + withdrawable rewards and commission {rewards} + undistributed (warm-up) {undistributed}"
-    );
-    Ok((stake + rewards + undistributed, detail))
+    let pools: Vec<Pool> = operators
+        .iter()
+        .map(|operator| Pool {
+            operator: operator.address.clone(),
+            delegators: vec![operator.address.clone(), operator.delegator.clone()],
+        })
+        .collect();
+    Ok(audit::reconcile(
+        &chain.client(&deployment.escrow),
+        &deployment.escrow,
+        &deployment.staking,
+        DENOM,
+        &pools,
+    )
+    .await?)
 }
 
 impl fmt::Display for DemoSummary {

@@ -116,7 +116,7 @@ impl Network {
     ) -> RunningNode {
         let op = &self.operators[operator];
         let executor = if op.role == Role::Faulty {
-            Arc::new(sibyl_devnet::demo::faulty::FaultyExecutor::new(
+            Arc::new(sibyl_oracle::node::faulty::FaultyExecutor::new(
                 self.executor.clone(),
                 1,
             )) as Arc<dyn Executor>

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use cosmwasm_std::Coin;
+use cosmwasm_std::{Coin, Uint256};
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::ChainEvent;
@@ -74,6 +74,13 @@ pub trait ChainClient: Clone + Send + Sync + 'static {
         after: u64,
         up_to: u64,
     ) -> impl Future<Output = Result<Vec<ChainEvent>, ChainError>> + Send;
+
+    /// `address`'s bank balance of `denom`.
+    fn balance(
+        &self,
+        address: &str,
+        denom: &str,
+    ) -> impl Future<Output = Result<Uint256, ChainError>> + Send;
 
     /// A smart query with a JSON message; returns the JSON response.
     fn query_raw(

@@ -10,8 +10,9 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use zeroize::Zeroizing;
 
+use crate::config_file::KeyConfig;
 use crate::keys::commands::{self, ImportArgs, NewArgs, RotateAttestationArgs, ShowArgs};
-use crate::keys::{KdfParams, EMBEDDED_CHAIN_PREFIX, FIRST_ATTESTATION_INDEX};
+use crate::keys::{KdfParams, OperatorKeys, EMBEDDED_CHAIN_PREFIX, FIRST_ATTESTATION_INDEX};
 
 /// Environment variable read for the passphrase when no `--passphrase-file` is given.
 pub const PASSPHRASE_ENV: &str = "SIBYL_KEY_PASSPHRASE";
@@ -154,8 +155,15 @@ impl KeysCommand {
     }
 }
 
+/// Decrypts the key file that a config file names.
+pub fn load_keys(config: &KeyConfig) -> anyhow::Result<OperatorKeys> {
+    let passphrase = read_passphrase(config.passphrase_file.as_deref(), false)?;
+    OperatorKeys::load(&config.file, &passphrase)
+        .with_context(|| format!("cannot open the key file {}", config.file.display()))
+}
+
 /// The passphrase from `file`, the environment, or a prompt (asked twice when `confirm`).
-fn read_passphrase(file: Option<&Path>, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
+pub fn read_passphrase(file: Option<&Path>, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
     if let Some(path) = file {
         return read_secret_file(path, "passphrase");
     }

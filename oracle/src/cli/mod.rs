@@ -1,21 +1,27 @@
-//! The command line: `keys`, `exec` and `demo`.
-//!
-//! There is deliberately no `run` daemon yet: it needs a client for a real chain, and a command
-//! that cannot connect to anything would only mislead operators.
+//! The command line: `init`, `run`, `operator`, `deploy`, `keys`, `exec` and `demo`.
 
+mod chain_args;
 mod demo;
+mod deploy;
 mod exec;
+mod init;
 mod keys;
 pub mod logging;
+mod operator;
+pub mod run;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 pub use demo::DemoArgs;
+pub use deploy::DeployArgs;
 pub use exec::ExecArgs;
+pub use init::InitArgs;
 pub use keys::KeysCommand;
 use logging::LogFormat;
+pub use operator::OperatorCommand;
+pub use run::RunArgs;
 
 /// Sibyl oracle node: bit-exact AI inference for CosmWasm contracts.
 #[derive(Debug, Parser)]
@@ -33,6 +39,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented config file, create the data directory and the node database (and a
+    /// key file with --new-key); keeps whatever exists.
+    Init(InitArgs),
+    /// Run the node on a chain until SIGINT or SIGTERM.
+    Run(RunArgs),
+    /// The operator's transactions: register, status, unjail, withdraw-rewards,
+    /// rotate-attestation-key.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Store the contracts on a chain, instantiate and wire them, register the digits model and
+    /// write the addresses to a JSON file.
+    Deploy(DeployArgs),
     /// Create, import or show the operator's keys (account key and attestation key).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -47,8 +65,17 @@ pub enum Command {
 impl Cli {
     /// Runs the chosen command. Errors carry context for the user.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        logging::init(self.log_format, self.log_filter.as_deref(), "warn");
+        // The daemon and the chain commands report progress; the local tools only problems.
+        let default_filter = match self.command {
+            Command::Run(_) | Command::Deploy(_) => "info",
+            _ => "warn",
+        };
+        logging::init(self.log_format, self.log_filter.as_deref(), default_filter);
         match self.command {
+            Command::Init(args) => args.run(),
+            Command::Run(args) => args.run(),
+            Command::Operator(command) => command.run(),
+            Command::Deploy(args) => args.run(),
             Command::Keys(command) => command.run(),
             Command::Exec(args) => args.run(),
             Command::Demo(args) => args.run(),

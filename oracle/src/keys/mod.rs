@@ -19,5 +19,5 @@ pub use error::KeyError;
 pub use file::read_public_info;
 pub use hd::{Mnemonic, FIRST_ATTESTATION_INDEX};
 pub use kdf::KdfParams;
-pub use operator::OperatorKeys;
+pub use operator::{AttestationKeyProof, OperatorKeys};
 pub use public::PublicKeyInfo;

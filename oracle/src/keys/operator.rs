@@ -133,6 +133,25 @@ impl OperatorKeys {
         Ok(compact_low_s(signature))
     }
 
+    /// The attestation key and its proof of possession for `RegisterOperator` or
+    /// `RotateAttestationKey`: a signature over `sibyl_api::attestation::key_possession_digest`
+    /// for `account` on `staking` on `chain_id`.
+    pub fn attestation_key_proof(
+        &self,
+        chain_id: &str,
+        staking: &str,
+        account: &str,
+    ) -> Result<AttestationKeyProof, KeyError> {
+        let pubkey = self.attestation_pubkey();
+        let digest =
+            sibyl_api::attestation::key_possession_digest(chain_id, staking, account, &pubkey);
+        let signature = self.sign_attestation(&digest)?;
+        Ok(AttestationKeyProof {
+            attestation_pubkey: cosmwasm_std::Binary::from(pubkey.to_vec()),
+            key_signature: cosmwasm_std::Binary::from(signature.to_vec()),
+        })
+    }
+
     /// Moves the attestation key to the next account index and returns the new index. The caller
     /// saves the key file and then sends `RotateAttestationKey` with the new public key.
     pub fn rotate_attestation(&mut self) -> Result<u32, KeyError> {
@@ -188,4 +207,11 @@ impl std::fmt::Debug for OperatorKeys {
             .field("secrets", &"<redacted>")
             .finish()
     }
+}
+
+/// An attestation public key with its proof of possession, as the staking contract takes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestationKeyProof {
+    pub attestation_pubkey: cosmwasm_std::Binary,
+    pub key_signature: cosmwasm_std::Binary,
 }

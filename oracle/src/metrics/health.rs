@@ -30,6 +30,13 @@ impl HealthReport {
     }
 }
 
+/// A poisoned lock only means a panic elsewhere mid-update of plain values.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Computes the current health on each `/healthz` request.
 pub type HealthProbe = Arc<dyn Fn() -> HealthReport + Send + Sync>;
 
@@ -38,6 +45,8 @@ pub type HealthProbe = Arc<dyn Fn() -> HealthReport + Send + Sync>;
 pub struct ChainLiveness {
     max_block_age: Duration,
     last_block: Mutex<Option<(u64, Instant)>>,
+    /// Why the chain cannot be read now; cleared by the next block.
+    outage: Mutex<Option<String>>,
 }
 
 impl ChainLiveness {
@@ -45,6 +54,7 @@ impl ChainLiveness {
         Self {
             max_block_age,
             last_block: Mutex::new(None),
+            outage: Mutex::new(None),
         }
     }
 
@@ -53,12 +63,14 @@ impl ChainLiveness {
     }
 
     pub fn observe_block_at(&self, height: u64, seen_at: Instant) {
-        // A poisoned lock only means a panic elsewhere mid-update of two plain values.
-        let mut last = self
-            .last_block
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut last = lock(&self.last_block);
         *last = Some((height, seen_at));
+        *lock(&self.outage) = None;
+    }
+
+    /// The chain cannot be read: unhealthy with `reason` until the next block.
+    pub fn observe_outage(&self, reason: String) {
+        *lock(&self.outage) = Some(reason);
     }
 
     pub fn report(&self) -> HealthReport {
@@ -66,10 +78,16 @@ impl ChainLiveness {
     }
 
     pub fn report_at(&self, now: Instant) -> HealthReport {
-        let last = *self
-            .last_block
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let last = *lock(&self.last_block);
+        if let Some(reason) = lock(&self.outage).clone() {
+            return HealthReport {
+                status: HealthStatus::Unhealthy,
+                height: last.map(|(height, _)| height),
+                last_block_age_secs: last
+                    .map(|(_, seen_at)| now.saturating_duration_since(seen_at).as_secs()),
+                reason: Some(format!("chain unavailable: {reason}")),
+            };
+        }
         match last {
             None => HealthReport {
                 status: HealthStatus::Unhealthy,

@@ -10,6 +10,7 @@
 //! gets its task back at start-up.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use sibyl_api::escrow::events::{Committed, JobAssigned, JobSettled};
 use sibyl_api::escrow::{JobResponse, JobStatus, PendingWorkResponse, QueryMsg, MAX_QUERY_LIMIT};
@@ -32,6 +33,10 @@ pub enum DiscoveryError {
     Database(#[from] StoreError),
 }
 
+/// First and longest pause before following the chain again after it stopped answering.
+const OUTAGE_BACKOFF_START: Duration = Duration::from_millis(250);
+const OUTAGE_BACKOFF_MAX: Duration = Duration::from_secs(10);
+
 /// What one batch of blocks changed for this operator.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct BlockFacts {
@@ -52,8 +57,24 @@ pub struct Discovery<C: ChainClient> {
 }
 
 impl<C: ChainClient> Discovery<C> {
+    /// Follows blocks until cancelled. While the chain does not answer, it waits with backoff
+    /// and starts again from the persisted cursor: an outage delays work, it never ends the node.
     pub async fn run(mut self, cancel: CancellationToken) -> Result<(), DiscoveryError> {
-        let result = self.follow(&cancel).await;
+        let mut pause = OUTAGE_BACKOFF_START;
+        let result = loop {
+            match self.follow(&cancel).await {
+                Err(DiscoveryError::Chain(error)) if error.is_transient() => {
+                    tracing::warn!(%error, retry_in_ms = pause.as_millis() as u64, "chain unavailable");
+                    self.metrics.chain_unavailable(error.to_string());
+                    tokio::select! {
+                        _ = cancel.cancelled() => break Ok(()),
+                        _ = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(OUTAGE_BACKOFF_MAX);
+                }
+                other => break other,
+            }
+        };
         self.tracker.shutdown().await;
         result
     }

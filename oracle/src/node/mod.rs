@@ -14,6 +14,7 @@ pub mod content;
 pub mod discovery;
 pub mod executor;
 pub mod failure;
+pub mod faulty;
 pub mod job;
 pub mod records;
 pub mod submitter;

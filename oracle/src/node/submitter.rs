@@ -1,11 +1,12 @@
 //! The submitter: the one task that sends the operator's transactions.
 //!
-//! One owner for the account keeps transactions in order (on a real chain it also owns the
-//! account sequence, as Hermes' signer does). Each request is sent once and its outcome returned:
-//! retrying is the job task's decision, so that one failure is never retried by two layers.
+//! Each request is sent once and its outcome returned: retrying is the job task's decision, so
+//! that one failure is never retried by two layers. The account sequence belongs to the chain
+//! client (for a real chain, `chain::cosmos::signer`).
 
 use cosmwasm_std::Coin;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::chain::{ChainClient, ChainError, TxOutcome};
@@ -59,31 +60,38 @@ impl Submitter {
     }
 }
 
-/// Sends queued transactions, one at a time, until cancelled.
+/// Sends queued transactions until cancelled. Each is sent as soon as it is queued, without
+/// waiting for the previous one to be included: the chain client's signer hands out the account
+/// sequence in order, so two jobs' commits can land in one block. Transactions still in flight at
+/// cancellation are dropped; their jobs find out from the chain after a restart.
 pub async fn run<C: ChainClient>(
     client: C,
     mut requests: mpsc::Receiver<TxRequest>,
     cancel: CancellationToken,
 ) -> Result<(), ChainError> {
+    let mut in_flight = JoinSet::new();
     loop {
-        let request = tokio::select! {
+        tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
             request = requests.recv() => match request {
-                Some(request) => request,
+                Some(request) => {
+                    in_flight.spawn(send(client.clone(), request));
+                }
                 None => return Ok(()),
             },
-        };
-        let outcome = tokio::select! {
-            _ = cancel.cancelled() => return Ok(()),
-            outcome = client.execute_raw(&request.contract, request.msg, request.funds) => outcome,
-        };
-        match &outcome {
-            Ok(tx) => {
-                tracing::debug!(tx = %request.label, height = tx.height, "transaction included")
-            }
-            Err(error) => tracing::warn!(tx = %request.label, %error, "transaction failed"),
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
         }
-        // The job task may have been cancelled meanwhile: then nobody needs the outcome.
-        let _ = request.reply.send(outcome);
     }
+}
+
+async fn send<C: ChainClient>(client: C, request: TxRequest) {
+    let outcome = client
+        .execute_raw(&request.contract, request.msg, request.funds)
+        .await;
+    match &outcome {
+        Ok(tx) => tracing::debug!(tx = %request.label, height = tx.height, "transaction included"),
+        Err(error) => tracing::warn!(tx = %request.label, %error, "transaction failed"),
+    }
+    // The job task may have been cancelled meanwhile: then nobody needs the outcome.
+    let _ = request.reply.send(outcome);
 }

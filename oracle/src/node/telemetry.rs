@@ -67,6 +67,11 @@ impl NodeMetrics {
         self.liveness.observe_block(height);
     }
 
+    /// The chain cannot be read; `/healthz` says why until the next block.
+    pub fn chain_unavailable(&self, reason: String) {
+        self.liveness.observe_outage(reason);
+    }
+
     pub fn job_started(&self) -> InFlightGuard {
         self.metrics.job_in_flight()
     }

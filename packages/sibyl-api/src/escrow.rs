@@ -6,6 +6,9 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Coin, Decimal, HexBinary, Uint128};
 
+/// The escrow's cw2 contract name: a node checks it before working for a contract.
+pub const CONTRACT_NAME: &str = "crates.io:sibyl-job-escrow";
+
 /// Largest `limit` a paginated query accepts (`Jobs`, `Models`, `PendingWork`); larger values
 /// are lowered to it. A client pages until the escrow returns an empty page.
 pub const MAX_QUERY_LIMIT: u32 = 30;

@@ -3,4 +3,5 @@ pub mod attestation;
 pub mod consumer;
 pub mod escrow;
 pub mod events;
+pub mod example_consumer;
 pub mod staking;

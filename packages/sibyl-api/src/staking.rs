@@ -9,6 +9,9 @@ pub mod events;
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Decimal, Timestamp, Uint128};
 
+/// The staking contract's cw2 contract name.
+pub const CONTRACT_NAME: &str = "crates.io:sibyl-staking";
+
 /// Largest `limit` a paginated query accepts; larger values are lowered to it.
 pub const MAX_QUERY_LIMIT: u32 = 100;
 /// `limit` used when a paginated query gives none.

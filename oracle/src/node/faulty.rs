@@ -1,10 +1,11 @@
-//! A dishonest executor for the demo: it runs the real model, then changes the answer.
+//! A dishonest executor for demos and tests of slashing: it runs the real model, then changes
+//! the answer. Chosen by `execution.test_fault_skew`; a node using it gets slashed and jailed.
 
 use std::sync::Arc;
 
 use sibyl_model::Tensor;
 
-use sibyl_oracle::node::executor::{Execution, ExecutionError, Executor};
+use super::executor::{Execution, ExecutionError, Executor};
 
 /// Returns a wrong but well-formed output: the output tensor's last element shifted by `skew`
 /// (each faulty operator gets its own skew, so faulty operators never agree with each other).

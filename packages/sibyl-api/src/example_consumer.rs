@@ -1,8 +1,10 @@
-//! Messages of the example consumer. Copy the `SibylCallback` variant into your own contract.
+//! Messages of the example consumer contract (`contracts/example-consumer`), here so that clients
+//! (the oracle's `deploy`, the demo, tests) need not link the contract. Copy the `SibylCallback`
+//! variant into your own contract.
 
+use crate::consumer::JobCallback;
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, HexBinary};
-use sibyl_api::consumer::JobCallback;
 
 #[cw_serde]
 pub struct InstantiateMsg {

@@ -1,0 +1,392 @@
+//! End to end on a real chain: the local wasmd node (`scripts/localnet.sh`), the contracts
+//! deployed by `sibyl-oracle deploy`, and every operator a separate `sibyl-oracle run` process.
+//!
+//! Needs wasmd (`bash scripts/localnet.sh install`) and the release wasm
+//! (`bash scripts/build-wasm.sh`); `scripts/test.sh` runs them:
+//! `cargo test -p sibyl-oracle --test localnet -- --ignored`. They share one chain, so they
+//! take turns (the outage test stops it).
+
+mod harness;
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use harness::{
+    assert_success, counter_total, deploy, digit, digit_samples, oracle, wait_settled, Consumer,
+    Localnet, Operator,
+};
+use sibyl_api::escrow::{events::Committed, JobStatus, OperatorOutcome};
+use sibyl_api::staking::{self, OperatorResponse, OperatorStatus};
+use sibyl_oracle::chain::{query, ChainClient};
+use sibyl_oracle::deploy::audit::{reconcile, Pool};
+
+/// The tests share one chain and take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+async fn operator_info<C: ChainClient>(
+    client: &C,
+    staking: &str,
+    address: &str,
+) -> OperatorResponse {
+    query(
+        client,
+        staking,
+        &staking::QueryMsg::Operator {
+            address: address.to_string(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the local wasmd node: scripts/test.sh runs it"]
+async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let localnet = Localnet::start();
+    let dir = harness::test_dir();
+    let deployment = deploy(&localnet, dir.path(), 60).await;
+    let deployment_file = dir.path().join("deployment.json");
+    let mut operators = Vec::new();
+    for index in 0..4 {
+        let fault = (index == 3).then_some(7);
+        let name = format!("op{}", index + 1);
+        operators
+            .push(Operator::create(&localnet, &deployment_file, dir.path(), &name, fault).await);
+    }
+    for operator in &mut operators {
+        operator.start();
+    }
+    let consumer = Consumer::new(&localnet, &deployment).await;
+    let start_height = consumer.client.latest_height().await.unwrap();
+    let samples = digit_samples();
+    let mut job_ids = Vec::new();
+    let mut labels = std::collections::HashMap::new();
+    for batch in samples[..20].chunks(5) {
+        let images: Vec<Vec<u8>> = batch.iter().map(|(image, _)| image.clone()).collect();
+        let ids = consumer.submit(&images).await;
+        assert_eq!(ids.len(), 5, "one job per message");
+        for (id, (_, label)) in ids.iter().zip(batch) {
+            labels.insert(*id, *label);
+        }
+        job_ids.extend(ids);
+    }
+    let jobs = wait_settled(
+        &consumer.client,
+        &deployment.escrow,
+        &job_ids,
+        Duration::from_secs(180),
+    )
+    .await;
+
+    let faulty = &operators[3].address;
+    for job in &jobs {
+        assert_eq!(
+            job.job.status,
+            JobStatus::Completed,
+            "job {} failed",
+            job.job.job_id
+        );
+        let output = &job.result.as_ref().unwrap().output;
+        assert_eq!(
+            digit(output),
+            i32::from(labels[&job.job.job_id]),
+            "job {}",
+            job.job.job_id
+        );
+        for assignment in &job.assignments {
+            let honest = assignment.operator.as_str() != faulty;
+            let slashed = matches!(
+                assignment.outcome,
+                OperatorOutcome::SlashedWrongResult | OperatorOutcome::SlashedMissed
+            );
+            assert_eq!(slashed, !honest, "job {}: {:?}", job.job.job_id, assignment);
+        }
+    }
+    let faulty_info = operator_info(&consumer.client, &deployment.staking, faulty).await;
+    assert_eq!(faulty_info.status, OperatorStatus::Jailed);
+    assert!(faulty_info.total_stake.u128() < harness::STAKE);
+    for operator in &operators[..3] {
+        let info = operator_info(&consumer.client, &deployment.staking, &operator.address).await;
+        assert_eq!(info.status, OperatorStatus::Active, "{}", operator.name);
+        assert_eq!(
+            info.self_bond.u128(),
+            harness::STAKE,
+            "{} lost stake",
+            operator.name
+        );
+    }
+
+    // Jobs submitted in one transaction are assigned in one block, and the nodes commit them
+    // without waiting for each other: some operator has two commits in one block.
+    let end_height = consumer.client.latest_height().await.unwrap();
+    let mut events = Vec::new();
+    for height in start_height..end_height {
+        events.extend(
+            consumer
+                .client
+                .events_between(height, height + 1)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut commits_per_block = std::collections::HashMap::new();
+    for event in &events {
+        if let Ok(committed) = Committed::try_from(&event.to_cosmwasm()) {
+            *commits_per_block
+                .entry((event.height, committed.operator.to_string()))
+                .or_insert(0) += 1;
+        }
+    }
+    assert!(
+        commits_per_block.values().any(|&count| count >= 2),
+        "no operator had two commits in one block: {commits_per_block:?}"
+    );
+
+    for operator in &mut operators {
+        assert!(
+            operator.is_running(),
+            "{} exited:\n{}",
+            operator.name,
+            operator.log()
+        );
+        let metrics = operator.metrics().await;
+        assert_eq!(
+            counter_total(&metrics, "sibyl_tx_failures_total"),
+            0.0,
+            "{}",
+            operator.name
+        );
+    }
+
+    let pools: Vec<Pool> = operators
+        .iter()
+        .map(|operator| Pool {
+            operator: operator.address.clone(),
+            delegators: vec![operator.address.clone()],
+        })
+        .collect();
+    let reconciliation = reconcile(
+        &consumer.client,
+        &deployment.escrow,
+        &deployment.staking,
+        &deployment.denom,
+        &pools,
+    )
+    .await
+    .unwrap();
+    assert!(reconciliation.escrow_ok(), "{reconciliation:?}");
+    assert!(reconciliation.staking_ok(), "{reconciliation:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the local wasmd node: scripts/test.sh runs it"]
+async fn a_node_killed_between_commit_and_reveal_reveals_after_its_restart() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let localnet = Localnet::start();
+    let dir = harness::test_dir();
+    // A long commit window: the silent third operator keeps the job in its commit phase.
+    let deployment = deploy(&localnet, dir.path(), 40).await;
+    let deployment_file = dir.path().join("deployment.json");
+    let mut operators = Vec::new();
+    for name in ["victim", "honest", "silent"] {
+        operators.push(Operator::create(&localnet, &deployment_file, dir.path(), name, None).await);
+    }
+    operators[0].start();
+    operators[1].start();
+    let consumer = Consumer::new(&localnet, &deployment).await;
+    let (image, label) = digit_samples()[0].clone();
+    let job_id = consumer.submit(&[image]).await[0];
+    let victim = operators[0].address.clone();
+    let mut cursor = consumer
+        .client
+        .latest_height()
+        .await
+        .unwrap()
+        .saturating_sub(2);
+    'committed: loop {
+        let latest = consumer.client.wait_for_block_after(cursor).await.unwrap();
+        for event in consumer
+            .client
+            .events_between(cursor, latest)
+            .await
+            .unwrap()
+        {
+            if let Ok(committed) = Committed::try_from(&event.to_cosmwasm()) {
+                if committed.job_id == job_id && committed.operator.as_str() == victim {
+                    break 'committed;
+                }
+            }
+        }
+        cursor = latest;
+    }
+    operators[0].kill();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    operators[0].start();
+    let job = wait_settled(
+        &consumer.client,
+        &deployment.escrow,
+        &[job_id],
+        Duration::from_secs(120),
+    )
+    .await
+    .remove(0);
+    assert_eq!(job.job.status, JobStatus::Completed);
+    assert_eq!(digit(&job.result.unwrap().output), i32::from(label));
+    let outcome = |address: &str| {
+        job.assignments
+            .iter()
+            .find(|a| a.operator.as_str() == address)
+            .map(|a| a.outcome)
+            .unwrap()
+    };
+    assert_eq!(
+        outcome(&victim),
+        OperatorOutcome::Paid,
+        "{}",
+        operators[0].log()
+    );
+    assert_eq!(
+        outcome(&operators[2].address),
+        OperatorOutcome::SlashedMissed
+    );
+    let info = operator_info(&consumer.client, &deployment.staking, &victim).await;
+    assert_eq!(info.self_bond.u128(), harness::STAKE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the local wasmd node: scripts/test.sh runs it"]
+async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let localnet = Localnet::start();
+    let dir = harness::test_dir();
+    let deployment = deploy(&localnet, dir.path(), 60).await;
+    let deployment_file = dir.path().join("deployment.json");
+    let mut operators = Vec::new();
+    for name in ["a", "b", "c"] {
+        operators.push(Operator::create(&localnet, &deployment_file, dir.path(), name, None).await);
+    }
+    for operator in &mut operators {
+        operator.start();
+    }
+    let consumer = Consumer::new(&localnet, &deployment).await;
+    let samples = digit_samples();
+    let images: Vec<Vec<u8>> = samples[..3]
+        .iter()
+        .map(|(image, _)| image.clone())
+        .collect();
+    let job_ids = consumer.submit(&images).await;
+    localnet.run_script("stop");
+    // About ten block times without a chain.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for operator in &mut operators {
+        assert!(
+            operator.is_running(),
+            "{} exited during the outage:\n{}",
+            operator.name,
+            operator.log()
+        );
+        let (status, health) = operator.health().await;
+        assert_eq!(status, 503, "{}: {health}", operator.name);
+        assert!(
+            health.contains("chain unavailable"),
+            "{}: {health}",
+            operator.name
+        );
+    }
+    localnet.run_script("start");
+    let jobs = wait_settled(
+        &consumer.client,
+        &deployment.escrow,
+        &job_ids,
+        Duration::from_secs(180),
+    )
+    .await;
+    for (job, (_, label)) in jobs.iter().zip(&samples) {
+        assert_eq!(job.job.status, JobStatus::Completed);
+        assert_eq!(
+            digit(&job.result.as_ref().unwrap().output),
+            i32::from(*label)
+        );
+        assert!(job
+            .assignments
+            .iter()
+            .all(|a| a.outcome == OperatorOutcome::Paid));
+    }
+    for operator in &mut operators {
+        assert!(
+            operator.is_running(),
+            "{} exited:\n{}",
+            operator.name,
+            operator.log()
+        );
+        // Transactions that could not be sent while the chain was down are retried; one sent
+        // twice would have been rejected by the escrow (a second commit or reveal).
+        let metrics = operator.metrics().await;
+        let rejected = counter_total(&metrics, "sibyl_job_failures_total{reason=\"tx_rejected\"}");
+        assert_eq!(rejected, 0.0, "{}:\n{metrics}", operator.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the local wasmd node: scripts/test.sh runs it"]
+async fn a_bad_configuration_is_a_clear_error_at_start() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let localnet = Localnet::start();
+    let dir = harness::test_dir();
+    let deployment = deploy(&localnet, dir.path(), 40).await;
+    let deployment_file = dir.path().join("deployment.json");
+    let operator = Operator::create(&localnet, &deployment_file, dir.path(), "op", None).await;
+    let good = std::fs::read_to_string(&operator.config).unwrap();
+    let cases = [
+        (
+            "wrong chain id",
+            good.replace(
+                &format!("chain_id = \"{}\"", localnet.chain_id),
+                "chain_id = \"other-chain-1\"",
+            ),
+            "serves chain",
+        ),
+        (
+            "unreachable endpoint",
+            good.replace(&localnet.rpc, "http://127.0.0.1:1"),
+            "cannot reach the chain's RPC endpoint",
+        ),
+        (
+            "another contract as the escrow",
+            good.replace(
+                &format!("escrow = \"{}\"", deployment.escrow),
+                &format!("escrow = \"{}\"", deployment.staking),
+            ),
+            "is crates.io:sibyl-staking",
+        ),
+    ];
+    for (case, text, expected) in cases {
+        assert_ne!(text, good, "{case}: the config did not change");
+        let path = operator
+            .dir
+            .join(format!("{}.toml", case.replace(' ', "-")));
+        std::fs::write(&path, text).unwrap();
+        let output = oracle(&["run", "--config", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{case}: run succeeded");
+        assert!(stderr.contains(expected), "{case}: {stderr}");
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sibyl-oracle"))
+        .args(["run", "--config", operator.config.to_str().unwrap()])
+        .env("SIBYL_KEY_PASSPHRASE", "not the passphrase")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("cannot open the key file"), "{stderr}");
+    let output = oracle(&[
+        "operator",
+        "status",
+        "--config",
+        operator.config.to_str().unwrap(),
+    ]);
+    assert_success("operator status", &output);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Active"));
+}
