@@ -293,6 +293,7 @@ impl Driver {
             height,
             events,
             data: response.data.map(|data| data.to_vec()),
+            gas_used: 0,
         }
     }
 

@@ -46,6 +46,9 @@ pub struct TxOutcome {
     pub events: Vec<ChainEvent>,
     /// Response data of the executed message, if any.
     pub data: Option<Vec<u8>>,
+    /// Gas the chain charged for the transaction (0 on a chain that meters none, such as the
+    /// embedded one).
+    pub gas_used: u64,
 }
 
 /// A client bound to one account on one chain.

@@ -13,7 +13,6 @@ use super::keys::load_keys;
 use crate::chain::cosmos::CosmosClient;
 use crate::chain::{execute, query, ChainClient, TxOutcome};
 use crate::config_file::OracleConfig;
-use crate::keys::commands::RotateAttestationOutcome;
 use crate::keys::{KdfParams, OperatorKeys};
 
 #[derive(Debug, Subcommand)]
@@ -91,8 +90,8 @@ impl Session {
             .await
             .with_context(|| format!("{what} failed"))?;
         println!(
-            "{what}: included at height {} (tx {})",
-            tx.height, tx.tx_hash
+            "{what}: included at height {}, gas used {} (tx {})",
+            tx.height, tx.gas_used, tx.tx_hash
         );
         Ok(tx)
     }
@@ -180,12 +179,13 @@ async fn rotate(config_path: &std::path::Path) -> anyhow::Result<()> {
         "the new key is registered on chain but the key file could not be written: \
                   recover it with `sibyl-oracle keys import --attestation-index N+1`",
     )?;
-    let outcome = RotateAttestationOutcome {
-        previous_index,
-        previous_pubkey,
-        public: next.public_info(),
-    };
-    println!("{outcome}");
+    println!(
+        "attestation key rotated from index {previous_index} ({}) to index {}, registered on \
+         chain and saved; start the node again",
+        hex::encode(previous_pubkey),
+        next.attestation_index()
+    );
+    println!("{}", next.public_info());
     Ok(())
 }
 

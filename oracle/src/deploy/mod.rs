@@ -180,10 +180,10 @@ impl Deployer<'_> {
                 step: label.clone(),
                 source,
             })?;
-        tracing::info!(step = %label, height = tx.outcome.height, gas_used = tx.gas_used, "deployed");
+        tracing::info!(step = %label, height = tx.outcome.height, gas_used = tx.outcome.gas_used, "deployed");
         self.gas.push(GasRecord {
             label,
-            gas_used: tx.gas_used,
+            gas_used: tx.outcome.gas_used,
             gas_wanted: tx.gas_wanted,
         });
         Ok(tx)

@@ -254,6 +254,8 @@ pub struct Operator {
     pub config: PathBuf,
     pub address: String,
     pub metrics: SocketAddr,
+    /// Gas of its `RegisterOperator` transaction.
+    pub register_gas: u64,
     process: Option<Child>,
 }
 
@@ -325,12 +327,20 @@ impl Operator {
             &STAKE.to_string(),
         ]);
         assert_success("sibyl-oracle operator register", &output);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let register_gas = stdout
+            .split("gas used ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|gas| gas.parse().ok())
+            .expect("register prints its gas");
         Operator {
             name: name.to_string(),
             dir,
             config,
             address,
             metrics,
+            register_gas,
             process: None,
         }
     }
@@ -470,6 +480,11 @@ impl Consumer {
     /// Submits one job per image in one transaction (so that they are assigned in one block);
     /// returns their job ids.
     pub async fn submit(&self, images: &[Vec<u8>]) -> Vec<u64> {
+        self.submit_measured(images).await.0
+    }
+
+    /// [`Consumer::submit`], with the transaction's gas and height.
+    pub async fn submit_measured(&self, images: &[Vec<u8>]) -> (Vec<u64>, u64, u64) {
         let messages = images
             .iter()
             .map(|image| {
@@ -489,13 +504,19 @@ impl Consumer {
                 .unwrap()
             })
             .collect();
-        let tx = self.client.send(messages).await.expect("jobs submitted");
-        tx.outcome
+        let tx = self
+            .client
+            .send(messages)
+            .await
+            .expect("jobs submitted")
+            .outcome;
+        let job_ids = tx
             .events
             .iter()
             .filter_map(|event| JobSubmitted::try_from(&event.to_cosmwasm()).ok())
             .map(|submitted| submitted.job_id)
-            .collect()
+            .collect();
+        (job_ids, tx.gas_used, tx.height)
     }
 }
 

@@ -47,7 +47,6 @@ pub struct IncludedTx {
     /// One response per message, as `Any` (e.g. `MsgInstantiateContractResponse`).
     pub msg_responses: Vec<Any>,
     pub gas_wanted: u64,
-    pub gas_used: u64,
 }
 
 /// How the signer pays.
@@ -368,10 +367,10 @@ fn included(response: TxResponse) -> Result<IncludedTx, ChainError> {
             height,
             events,
             data: None,
+            gas_used: u64::try_from(response.gas_used).unwrap_or_default(),
         },
         msg_responses,
         gas_wanted: u64::try_from(response.gas_wanted).unwrap_or_default(),
-        gas_used: u64::try_from(response.gas_used).unwrap_or_default(),
     })
 }
 
@@ -434,6 +433,6 @@ mod tests {
         assert_eq!(tx.outcome.height, 12);
         assert_eq!(tx.outcome.events[0].attribute("job_id"), Some("3"));
         assert_eq!(tx.msg_responses.len(), 1);
-        assert_eq!((tx.gas_wanted, tx.gas_used), (200, 150));
+        assert_eq!((tx.gas_wanted, tx.outcome.gas_used), (200, 150));
     }
 }
