@@ -26,4 +26,4 @@ trap stop_localnet EXIT
 bash scripts/localnet.sh start
 bash scripts/localnet-smoke.sh
 # One chain for all of them: they take turns (one stops the chain for a while).
-cargo test -p sibyl-oracle --test localnet --locked -- --ignored --test-threads=1
+cargo test --workspace --locked --test localnet -- --ignored --test-threads=1

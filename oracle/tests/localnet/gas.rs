@@ -14,7 +14,7 @@ use sibyl_api::staking::ExecuteMsg;
 use sibyl_oracle::chain::cosmos::{sdk_coins, CosmosClient};
 use sibyl_oracle::chain::ChainEvent;
 
-use crate::harness::{deploy, digit_samples, test_dir, wait_settled, Consumer, Localnet, Operator};
+use crate::harness::{digit_samples, wait_settled, Consumer, Localnet};
 
 /// What one transaction of the job lifecycle did, from its escrow events.
 fn lifecycle_step(events: &[ChainEvent]) -> Option<&'static str> {
@@ -51,19 +51,16 @@ async fn execute(client: &CosmosClient, contract: &str, msg: &ExecuteMsg, funds:
 async fn gas_of_every_message_on_wasmd() {
     let _turn = crate::ONE_AT_A_TIME.lock().await;
     let localnet = Localnet::start();
-    let dir = test_dir();
-    let deployment = deploy(&localnet, dir.path(), 40).await;
-    let deployment_file = dir.path().join("deployment.json");
+    let specs = [("g1", None), ("g2", None), ("g3", None)];
+    let mut network = crate::harness::network(&localnet, 40, &specs).await;
+    let deployment = network.deployment.clone();
     let mut rows: Vec<(String, u64)> = deployment
         .gas
         .iter()
         .map(|record| (format!("deploy: {}", record.label), record.gas_used))
         .collect();
-    let mut operators = Vec::new();
-    for name in ["g1", "g2", "g3"] {
-        operators.push(Operator::create(&localnet, &deployment_file, dir.path(), name, None).await);
-    }
-    for operator in &mut operators {
+    let operators = &mut network.operators;
+    for operator in operators.iter_mut() {
         operator.start();
     }
     let consumer = Consumer::new(&localnet, &deployment).await;
@@ -167,11 +164,7 @@ async fn gas_of_every_message_on_wasmd() {
         "staking undelegate".into(),
         execute(delegator, staking, &undelegate, &[]).await,
     ));
-    let keys = sibyl_oracle::keys::OperatorKeys::load(
-        &operators[0].dir.join("sibyl-oracle.key"),
-        crate::harness::PASSPHRASE,
-    )
-    .unwrap();
+    let keys = operators[0].keys();
     let operator_client = localnet.client(&keys).await;
     let edit = ExecuteMsg::EditOperator {
         moniker: Some("g1-renamed".into()),

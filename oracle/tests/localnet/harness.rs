@@ -160,24 +160,32 @@ impl Localnet {
 
     /// Sends FUNDING to each address, in one transaction.
     pub async fn fund(&self, addresses: &[&str]) {
+        self.fund_with(addresses, FUNDING).await
+    }
+
+    /// Sends `amount` to each address, in one transaction.
+    pub async fn fund_with(&self, addresses: &[&str], amount: u128) {
         let faucet = self.faucet().await;
         let messages = addresses
             .iter()
-            .map(|address| {
-                cosmrs::bank::MsgSend {
-                    from_address: faucet.sender().clone(),
-                    to_address: address.parse().unwrap(),
-                    amount: vec![cosmrs::Coin {
-                        denom: self.denom.parse().unwrap(),
-                        amount: FUNDING,
-                    }],
-                }
-                .to_any()
-                .unwrap()
-            })
+            .map(|address| transfer(&faucet, address, amount, &self.denom))
             .collect();
         faucet.send(messages).await.expect("funding");
     }
+}
+
+/// A bank transfer of `amount` from `client`'s account.
+pub fn transfer(client: &CosmosClient, to: &str, amount: u128, denom: &str) -> cosmrs::Any {
+    cosmrs::bank::MsgSend {
+        from_address: client.sender().clone(),
+        to_address: to.parse().unwrap(),
+        amount: vec![cosmrs::Coin {
+            denom: denom.parse().unwrap(),
+            amount,
+        }],
+    }
+    .to_any()
+    .unwrap()
 }
 
 /// Fresh keys, saved to `dir/name.key` under [`PASSPHRASE`].
@@ -247,6 +255,36 @@ pub async fn deploy(localnet: &Localnet, dir: &Path, window_blocks: u64) -> Depl
     Deployment::load(&out).unwrap()
 }
 
+/// A fresh deployment and its registered operators, none of them running yet.
+pub struct Network {
+    pub operators: Vec<Operator>,
+    pub deployment: Deployment,
+    pub deployment_file: PathBuf,
+    /// Dropped last: the operators' processes are stopped before their files go.
+    pub dir: TestDir,
+}
+
+/// Deploys with `window_blocks` and registers one operator per `(name, test_fault_skew)`.
+pub async fn network(
+    localnet: &Localnet,
+    window_blocks: u64,
+    operators: &[(&str, Option<u8>)],
+) -> Network {
+    let dir = test_dir();
+    let deployment = deploy(localnet, dir.path(), window_blocks).await;
+    let deployment_file = dir.path().join("deployment.json");
+    let mut created = Vec::new();
+    for (name, fault) in operators {
+        created.push(Operator::create(localnet, &deployment_file, dir.path(), name, *fault).await);
+    }
+    Network {
+        operators: created,
+        deployment,
+        deployment_file,
+        dir,
+    }
+}
+
 /// One operator: its directory, config file, keys and, while it runs, its process.
 pub struct Operator {
     pub name: String,
@@ -262,6 +300,20 @@ pub struct Operator {
 impl Operator {
     /// `init`, funding, node settings for the test, `operator register`.
     pub async fn create(
+        localnet: &Localnet,
+        deployment_file: &Path,
+        dir: &Path,
+        name: &str,
+        fault_skew: Option<u8>,
+    ) -> Operator {
+        let mut operator = Operator::init(localnet, deployment_file, dir, name, fault_skew);
+        localnet.fund(&[&operator.address]).await;
+        operator.register();
+        operator
+    }
+
+    /// `init` and the node settings for the test: a config file, a key file, a database.
+    pub fn init(
         localnet: &Localnet,
         deployment_file: &Path,
         dir: &Path,
@@ -315,34 +367,47 @@ impl Operator {
         let address = sibyl_oracle::keys::read_public_info(&key_file)
             .unwrap()
             .account_address;
-        localnet.fund(&[&address]).await;
-        let output = oracle(&[
-            "operator",
-            "register",
-            "--config",
-            config.to_str().unwrap(),
-            "--moniker",
-            name,
-            "--stake",
-            &STAKE.to_string(),
-        ]);
-        assert_success("sibyl-oracle operator register", &output);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let register_gas = stdout
-            .split("gas used ")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|gas| gas.parse().ok())
-            .expect("register prints its gas");
         Operator {
             name: name.to_string(),
             dir,
             config,
             address,
             metrics,
-            register_gas,
+            register_gas: 0,
             process: None,
         }
+    }
+
+    /// `operator register` with a self-bond of [`STAKE`].
+    pub fn register(&mut self) {
+        let output = oracle(&[
+            "operator",
+            "register",
+            "--config",
+            self.config.to_str().unwrap(),
+            "--moniker",
+            &self.name,
+            "--stake",
+            &STAKE.to_string(),
+        ]);
+        assert_success("sibyl-oracle operator register", &output);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        self.register_gas = stdout
+            .split("gas used ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|gas| gas.parse().ok())
+            .expect("register prints its gas");
+    }
+
+    /// Changes the node's config file.
+    pub fn edit_config(&self, edit: impl FnOnce(&mut toml::Table)) {
+        edit_config(&self.config, edit);
+    }
+
+    /// The operator's keys, as the node has them.
+    pub fn keys(&self) -> OperatorKeys {
+        OperatorKeys::load(&self.dir.join("sibyl-oracle.key"), PASSPHRASE).unwrap()
     }
 
     /// Starts `sibyl-oracle run` (its log goes to `dir/node.log`, appended across restarts).

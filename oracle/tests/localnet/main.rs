@@ -14,8 +14,8 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use harness::{
-    assert_success, counter_total, deploy, digit, digit_samples, oracle, wait_settled, Consumer,
-    Localnet, Operator,
+    assert_success, counter_total, digit, digit_samples, oracle, wait_settled, Consumer, Localnet,
+    Operator,
 };
 use sibyl_api::escrow::{events::Committed, JobStatus, OperatorOutcome};
 use sibyl_api::staking::{self, OperatorResponse, OperatorStatus};
@@ -46,17 +46,16 @@ async fn operator_info<C: ChainClient>(
 async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let localnet = Localnet::start();
-    let dir = harness::test_dir();
-    let deployment = deploy(&localnet, dir.path(), 60).await;
-    let deployment_file = dir.path().join("deployment.json");
-    let mut operators = Vec::new();
-    for index in 0..4 {
-        let fault = (index == 3).then_some(7);
-        let name = format!("op{}", index + 1);
-        operators
-            .push(Operator::create(&localnet, &deployment_file, dir.path(), &name, fault).await);
-    }
-    for operator in &mut operators {
+    let specs = [
+        ("op1", None),
+        ("op2", None),
+        ("op3", None),
+        ("op4", Some(7)),
+    ];
+    let mut network = harness::network(&localnet, 60, &specs).await;
+    let deployment = network.deployment.clone();
+    let operators = &mut network.operators;
+    for operator in operators.iter_mut() {
         operator.start();
     }
     let consumer = Consumer::new(&localnet, &deployment).await;
@@ -64,7 +63,13 @@ async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
     let samples = digit_samples();
     let mut job_ids = Vec::new();
     let mut labels = std::collections::HashMap::new();
+    // Another client of op1's account (the operator at a shell, a second tool) uses sequences
+    // behind the node's back while it works: the node's signer must correct its own.
+    let op1_elsewhere = localnet.client(&operators[0].keys()).await;
+    let faucet_address = localnet.faucet().await.account().to_string();
     for batch in samples[..20].chunks(5) {
+        let transfer = harness::transfer(&op1_elsewhere, &faucet_address, 1, &localnet.denom);
+        op1_elsewhere.send(vec![transfer]).await.unwrap();
         let images: Vec<Vec<u8>> = batch.iter().map(|(image, _)| image.clone()).collect();
         let ids = consumer.submit(&images).await;
         assert_eq!(ids.len(), 5, "one job per message");
@@ -145,7 +150,7 @@ async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
         "no operator had two commits in one block: {commits_per_block:?}"
     );
 
-    for operator in &mut operators {
+    for operator in operators.iter_mut() {
         assert!(
             operator.is_running(),
             "{} exited:\n{}",
@@ -186,14 +191,11 @@ async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
 async fn a_node_killed_between_commit_and_reveal_reveals_after_its_restart() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let localnet = Localnet::start();
-    let dir = harness::test_dir();
     // A long commit window: the silent third operator keeps the job in its commit phase.
-    let deployment = deploy(&localnet, dir.path(), 40).await;
-    let deployment_file = dir.path().join("deployment.json");
-    let mut operators = Vec::new();
-    for name in ["victim", "honest", "silent"] {
-        operators.push(Operator::create(&localnet, &deployment_file, dir.path(), name, None).await);
-    }
+    let specs = [("victim", None), ("honest", None), ("silent", None)];
+    let mut network = harness::network(&localnet, 40, &specs).await;
+    let deployment = network.deployment.clone();
+    let operators = &mut network.operators;
     operators[0].start();
     operators[1].start();
     let consumer = Consumer::new(&localnet, &deployment).await;
@@ -261,14 +263,11 @@ async fn a_node_killed_between_commit_and_reveal_reveals_after_its_restart() {
 async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let localnet = Localnet::start();
-    let dir = harness::test_dir();
-    let deployment = deploy(&localnet, dir.path(), 60).await;
-    let deployment_file = dir.path().join("deployment.json");
-    let mut operators = Vec::new();
-    for name in ["a", "b", "c"] {
-        operators.push(Operator::create(&localnet, &deployment_file, dir.path(), name, None).await);
-    }
-    for operator in &mut operators {
+    let specs = [("a", None), ("b", None), ("c", None)];
+    let mut network = harness::network(&localnet, 60, &specs).await;
+    let deployment = network.deployment.clone();
+    let operators = &mut network.operators;
+    for operator in operators.iter_mut() {
         operator.start();
     }
     let consumer = Consumer::new(&localnet, &deployment).await;
@@ -278,10 +277,32 @@ async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
         .map(|(image, _)| image.clone())
         .collect();
     let job_ids = consumer.submit(&images).await;
+    // Stop the chain as soon as the first commit is in a block: the nodes' other commits are
+    // then in flight (in the mempool, which a restart empties, or in the last block).
+    let mut cursor = consumer
+        .client
+        .latest_height()
+        .await
+        .unwrap()
+        .saturating_sub(2);
+    'first_commit: loop {
+        let latest = consumer.client.wait_for_block_after(cursor).await.unwrap();
+        for event in consumer
+            .client
+            .events_between(cursor, latest)
+            .await
+            .unwrap()
+        {
+            if Committed::try_from(&event.to_cosmwasm()).is_ok() {
+                break 'first_commit;
+            }
+        }
+        cursor = latest;
+    }
     localnet.run_script("stop");
     // About ten block times without a chain.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    for operator in &mut operators {
+    for operator in operators.iter_mut() {
         assert!(
             operator.is_running(),
             "{} exited during the outage:\n{}",
@@ -315,7 +336,7 @@ async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
             .iter()
             .all(|a| a.outcome == OperatorOutcome::Paid));
     }
-    for operator in &mut operators {
+    for operator in operators.iter_mut() {
         assert!(
             operator.is_running(),
             "{} exited:\n{}",
@@ -335,10 +356,9 @@ async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
 async fn a_bad_configuration_is_a_clear_error_at_start() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let localnet = Localnet::start();
-    let dir = harness::test_dir();
-    let deployment = deploy(&localnet, dir.path(), 40).await;
-    let deployment_file = dir.path().join("deployment.json");
-    let operator = Operator::create(&localnet, &deployment_file, dir.path(), "op", None).await;
+    let network = harness::network(&localnet, 40, &[("op", None)]).await;
+    let deployment = &network.deployment;
+    let operator = &network.operators[0];
     let good = std::fs::read_to_string(&operator.config).unwrap();
     let cases = [
         (
@@ -390,4 +410,55 @@ async fn a_bad_configuration_is_a_clear_error_at_start() {
     ]);
     assert_success("operator status", &output);
     assert!(String::from_utf8_lossy(&output.stdout).contains("Active"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the local wasmd node: scripts/test.sh runs it"]
+async fn a_fee_granter_pays_an_operators_fees() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let localnet = Localnet::start();
+    let network = harness::network(&localnet, 40, &[]).await;
+    let deployment = &network.deployment;
+    let mut operator = Operator::init(
+        &localnet,
+        &network.deployment_file,
+        network.dir.path(),
+        "granted",
+        None,
+    );
+    // The account exists from its first transfer: exactly the stake, nothing for fees.
+    localnet
+        .fund_with(&[&operator.address], harness::STAKE)
+        .await;
+    let faucet = localnet.faucet().await;
+    let allowance = cosmrs::feegrant::BasicAllowance {
+        spend_limit: Vec::new(),
+        expiration: None,
+    };
+    let grant = cosmrs::feegrant::MsgGrantAllowance {
+        granter: faucet.sender().clone(),
+        grantee: operator.address.parse().unwrap(),
+        allowance: Some(cosmrs::tx::Msg::to_any(&allowance).unwrap()),
+    };
+    faucet
+        .send(vec![cosmrs::tx::Msg::to_any(&grant).unwrap()])
+        .await
+        .unwrap();
+    let granter = faucet.account().to_string();
+    operator.edit_config(|table| {
+        let chain = table.get_mut("chain").unwrap().as_table_mut().unwrap();
+        chain.insert("fee_granter".into(), granter.into());
+    });
+    operator.register();
+    assert_eq!(
+        faucet
+            .balance(&operator.address, &localnet.denom)
+            .await
+            .unwrap(),
+        cosmwasm_std::Uint256::zero(),
+        "the stake went to staking and the granter paid the fee"
+    );
+    let info = operator_info(&faucet, &deployment.staking, &operator.address).await;
+    assert_eq!(info.status, OperatorStatus::Active);
+    assert_eq!(info.self_bond.u128(), harness::STAKE);
 }

@@ -11,6 +11,7 @@ use cosmrs::rpc::endpoint::block_results;
 use cosmrs::rpc::error::ErrorDetail;
 use cosmrs::rpc::{Client, HttpClient, HttpClientUrl};
 use cosmrs::tendermint::abci;
+use sha2::Digest;
 
 use crate::chain::{ChainError, ChainEvent};
 
@@ -89,6 +90,43 @@ impl Rpc {
                 },
             }
         }
+    }
+
+    /// The result of the transaction with sha256 `hash` if a block in `from..=to` includes it,
+    /// read from the blocks and their results: this does not depend on the node's transaction
+    /// index, which can miss the last block before a node stopped.
+    pub async fn find_tx(
+        &self,
+        hash: &[u8; 32],
+        from: u64,
+        to: u64,
+    ) -> Result<Option<(u64, abci::types::ExecTxResult)>, ChainError> {
+        for height in from..=to {
+            let block = self
+                .client
+                .block(block_height(height)?)
+                .await
+                .map_err(|e| self.error(e))?;
+            let index = block
+                .block
+                .data
+                .iter()
+                .position(|tx| sha2::Sha256::digest(tx).as_slice() == hash);
+            if let Some(index) = index {
+                let results = self
+                    .client
+                    .block_results(block_height(height)?)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                let result = results
+                    .txs_results
+                    .unwrap_or_default()
+                    .into_iter()
+                    .nth(index);
+                return Ok(result.map(|result| (height, result)));
+            }
+        }
+        Ok(None)
     }
 
     /// A pruned height becomes [`ChainError::EventsPruned`]; the rest keeps its kind.

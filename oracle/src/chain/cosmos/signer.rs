@@ -12,6 +12,7 @@ use std::time::Duration;
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::base::abci::v1beta1::{TxMsgData, TxResponse};
 use cosmrs::proto::prost::Message;
+use cosmrs::tendermint::abci::types::ExecTxResult;
 use cosmrs::tendermint::chain;
 use cosmrs::tx::{Body, Fee, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Any, Coin};
@@ -74,12 +75,85 @@ pub struct Signer {
 
 /// A broadcast transaction, not yet known to be included.
 struct Sent {
-    hash: String,
+    hash: [u8; 32],
+    /// The latest height when it was built: it cannot be in an earlier block.
+    built_at: u64,
     timeout_height: u64,
 }
 
+impl Sent {
+    fn hex(&self) -> String {
+        hex::encode_upper(self.hash)
+    }
+}
+
+/// What the chain says of an included transaction, from `GetTx` or from its block.
+#[derive(Debug, Default)]
+struct TxResult {
+    hash: String,
+    height: u64,
+    code: u32,
+    codespace: String,
+    log: String,
+    gas_wanted: u64,
+    gas_used: u64,
+    events: Vec<ChainEvent>,
+    /// `TxMsgData`, protobuf.
+    data: Vec<u8>,
+}
+
+impl TxResult {
+    fn from_response(response: TxResponse) -> Result<Self, ChainError> {
+        let height = u64::try_from(response.height).unwrap_or_default();
+        let data = hex::decode(&response.data)
+            .map_err(|e| ChainError::Query(format!("transaction data is not hex: {e}")))?;
+        let events = response
+            .events
+            .iter()
+            .map(|event| ChainEvent {
+                height,
+                kind: event.r#type.clone(),
+                attributes: event
+                    .attributes
+                    .iter()
+                    .map(|a| (a.key.clone(), a.value.clone()))
+                    .collect(),
+            })
+            .collect();
+        Ok(TxResult {
+            hash: response.txhash,
+            height,
+            code: response.code,
+            codespace: response.codespace,
+            log: response.raw_log,
+            gas_wanted: u64::try_from(response.gas_wanted).unwrap_or_default(),
+            gas_used: u64::try_from(response.gas_used).unwrap_or_default(),
+            events,
+            data,
+        })
+    }
+
+    fn from_block(hash: String, height: u64, result: ExecTxResult) -> Self {
+        TxResult {
+            hash,
+            height,
+            code: result.code.value(),
+            codespace: result.codespace,
+            log: result.log,
+            gas_wanted: u64::try_from(result.gas_wanted).unwrap_or_default(),
+            gas_used: u64::try_from(result.gas_used).unwrap_or_default(),
+            events: result
+                .events
+                .iter()
+                .map(|event| super::rpc::chain_event(height, event))
+                .collect(),
+            data: result.data.to_vec(),
+        }
+    }
+}
+
 enum Fate {
-    Included(Box<TxResponse>),
+    Included(Box<TxResult>),
     /// Not included by its timeout height, so it never will be.
     Expired,
 }
@@ -112,23 +186,19 @@ impl Signer {
         loop {
             let sent = self.broadcast(rpc, grpc, &messages, at_least).await?;
             match self.confirm(rpc, grpc, &sent).await? {
-                Fate::Included(response) if response.code == 0 => return included(*response),
-                Fate::Included(response)
-                    if response.code == code::OUT_OF_GAS && !out_of_gas_retried =>
+                Fate::Included(result) if result.code == 0 => return included(*result),
+                Fate::Included(result)
+                    if result.code == code::OUT_OF_GAS && !out_of_gas_retried =>
                 {
                     // State changed between simulation and execution: simulate again, once.
-                    tracing::warn!(tx = %sent.hash, gas_wanted = response.gas_wanted, "out of gas; re-simulating");
+                    tracing::warn!(tx = %result.hash, gas_wanted = result.gas_wanted, "out of gas; re-simulating");
                     out_of_gas_retried = true;
-                    at_least = u64::try_from(response.gas_used).unwrap_or_default();
+                    at_least = result.gas_used;
                 }
-                Fate::Included(response) => {
+                Fate::Included(result) => {
                     return Err(ChainError::TxRejected(format!(
                         "transaction {} failed in block {} (code {} {}): {}",
-                        response.txhash,
-                        response.height,
-                        response.codespace,
-                        response.code,
-                        response.raw_log
+                        result.hash, result.height, result.codespace, result.code, result.log
                     )))
                 }
                 Fate::Expired => {
@@ -136,7 +206,8 @@ impl Signer {
                     return Err(ChainError::Unavailable(format!(
                         "transaction {} was not included by its timeout height {}, so it never \
                          will be",
-                        sent.hash, sent.timeout_height
+                        sent.hex(),
+                        sent.timeout_height
                     )));
                 }
             }
@@ -168,7 +239,8 @@ impl Signer {
                     state
                 }
             };
-            let timeout_height = rpc.status().await?.latest_height + self.fees.timeout_blocks;
+            let built_at = rpc.status().await?.latest_height;
+            let timeout_height = built_at + self.fees.timeout_blocks;
             let body = Body::new(messages.to_vec(), "", to_height(timeout_height)?);
             let estimate = self.gas_estimate.load(std::sync::atomic::Ordering::Relaxed);
             let simulation = self.sign(&body, state, self.fee(estimate))?;
@@ -184,14 +256,15 @@ impl Signer {
             self.gas_estimate
                 .store(gas_limit, std::sync::atomic::Ordering::Relaxed);
             let tx_bytes = self.sign(&body, state, self.fee(gas_limit))?;
-            let hash = hex::encode_upper(Sha256::digest(&tx_bytes));
+            let hash: [u8; 32] = Sha256::digest(&tx_bytes).into();
             let accepted = |account: &mut Option<AccountState>| {
                 *account = Some(AccountState {
                     sequence: state.sequence + 1,
                     ..state
                 });
                 Ok(Sent {
-                    hash: hash.clone(),
+                    hash,
+                    built_at,
                     timeout_height,
                 })
             };
@@ -199,7 +272,7 @@ impl Signer {
                 Ok(response)
                     if response.code == 0 || response.code == code::TX_IN_MEMPOOL_CACHE =>
                 {
-                    tracing::debug!(tx = %hash, gas_limit, sequence = state.sequence, "broadcast");
+                    tracing::debug!(tx = %hex::encode_upper(hash), gas_limit, sequence = state.sequence, "broadcast");
                     return accepted(&mut account);
                 }
                 Ok(response) if response.code == code::WRONG_SEQUENCE => {
@@ -210,7 +283,7 @@ impl Signer {
                 // The node may have taken it before the connection broke: only its hash can tell,
                 // and a wrong guess of the sequence is corrected on the next transaction.
                 Err(error) if error.is_transient() => {
-                    tracing::warn!(tx = %hash, %error, "broadcast unanswered; waiting for the transaction");
+                    tracing::warn!(tx = %hex::encode_upper(hash), %error, "broadcast unanswered; waiting for the transaction");
                     return accepted(&mut account);
                 }
                 Err(error) => return Err(error),
@@ -227,24 +300,33 @@ impl Signer {
         let mut pause = self.fees.poll_interval;
         loop {
             tokio::time::sleep(pause).await;
-            let polled = async {
-                if let Some(response) = grpc.tx(&sent.hash).await? {
-                    return Ok(Some(Fate::Included(Box::new(response))));
-                }
-                if rpc.status().await?.latest_height > sent.timeout_height {
-                    // Indexed with its block: a last look settles a race with the final block.
-                    return Ok(Some(match grpc.tx(&sent.hash).await? {
-                        Some(response) => Fate::Included(Box::new(response)),
-                        None => Fate::Expired,
-                    }));
-                }
-                Ok::<_, ChainError>(None)
-            };
+            let polled =
+                async {
+                    if let Some(response) = grpc.tx(&sent.hex()).await? {
+                        return Ok(Some(Fate::Included(Box::new(TxResult::from_response(
+                            response,
+                        )?))));
+                    }
+                    if rpc.status().await?.latest_height > sent.timeout_height {
+                        // The index can miss a block (the last one before the node stopped): only
+                        // the blocks themselves can say that the transaction is in none of them.
+                        let found = rpc
+                            .find_tx(&sent.hash, sent.built_at + 1, sent.timeout_height)
+                            .await?;
+                        return Ok(Some(match found {
+                            Some((height, result)) => Fate::Included(Box::new(
+                                TxResult::from_block(sent.hex(), height, result),
+                            )),
+                            None => Fate::Expired,
+                        }));
+                    }
+                    Ok::<_, ChainError>(None)
+                };
             match polled.await {
                 Ok(Some(fate)) => return Ok(fate),
                 Ok(None) => pause = self.fees.poll_interval,
                 Err(error) if error.is_transient() => {
-                    tracing::debug!(tx = %sent.hash, %error, "waiting for the chain");
+                    tracing::debug!(tx = %sent.hex(), %error, "waiting for the chain");
                     pause = (pause * 2).min(MAX_POLL_BACKOFF);
                 }
                 Err(error) => return Err(error),
@@ -337,40 +419,20 @@ fn corrected(state: AccountState, message: &str) -> Option<AccountState> {
     })
 }
 
-fn included(response: TxResponse) -> Result<IncludedTx, ChainError> {
-    let height = u64::try_from(response.height).unwrap_or_default();
-    let msg_responses = if response.data.is_empty() {
-        Vec::new()
-    } else {
-        let bytes = hex::decode(&response.data)
-            .map_err(|e| ChainError::Query(format!("transaction data is not hex: {e}")))?;
-        TxMsgData::decode(bytes.as_slice())
-            .map_err(|e| ChainError::Query(format!("transaction data: {e}")))?
-            .msg_responses
-    };
-    let events = response
-        .events
-        .iter()
-        .map(|event| ChainEvent {
-            height,
-            kind: event.r#type.clone(),
-            attributes: event
-                .attributes
-                .iter()
-                .map(|a| (a.key.clone(), a.value.clone()))
-                .collect(),
-        })
-        .collect();
+fn included(result: TxResult) -> Result<IncludedTx, ChainError> {
+    let msg_responses = TxMsgData::decode(result.data.as_slice())
+        .map_err(|e| ChainError::Query(format!("transaction data: {e}")))?
+        .msg_responses;
     Ok(IncludedTx {
         outcome: TxOutcome {
-            tx_hash: response.txhash,
-            height,
-            events,
+            tx_hash: result.hash,
+            height: result.height,
+            events: result.events,
             data: None,
-            gas_used: u64::try_from(response.gas_used).unwrap_or_default(),
+            gas_used: result.gas_used,
         },
         msg_responses,
-        gas_wanted: u64::try_from(response.gas_wanted).unwrap_or_default(),
+        gas_wanted: result.gas_wanted,
     })
 }
 
@@ -429,7 +491,7 @@ mod tests {
             }],
             ..TxResponse::default()
         };
-        let tx = included(response).unwrap();
+        let tx = included(TxResult::from_response(response).unwrap()).unwrap();
         assert_eq!(tx.outcome.height, 12);
         assert_eq!(tx.outcome.events[0].attribute("job_id"), Some("3"));
         assert_eq!(tx.msg_responses.len(), 1);
