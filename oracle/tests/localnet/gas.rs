@@ -88,6 +88,7 @@ async fn gas_of_every_message_on_wasmd() {
         &deployment.escrow,
         &job_ids,
         Duration::from_secs(120),
+        operators,
     )
     .await
     .remove(0);

@@ -188,6 +188,21 @@ pub fn transfer(client: &CosmosClient, to: &str, amount: u128, denom: &str) -> c
     .unwrap()
 }
 
+/// Sends 1 unit to `to` from an account that a running node also signs for: the two signers race
+/// for sequences, so a send may find its corrections taken and is tried again.
+pub async fn send_racing(client: &CosmosClient, to: &str, denom: &str) {
+    for _ in 0..10 {
+        match client.send(vec![transfer(client, to, 1, denom)]).await {
+            Ok(_) => return,
+            Err(error) if error.is_transient() => {
+                tokio::time::sleep(Duration::from_millis(300)).await
+            }
+            Err(error) => panic!("transfer: {error}"),
+        }
+    }
+    panic!("transfer: lost the sequence race ten times");
+}
+
 /// Fresh keys, saved to `dir/name.key` under [`PASSPHRASE`].
 pub fn new_key_file(dir: &Path, name: &str) -> (PathBuf, OperatorKeys) {
     let keys = OperatorKeys::generate(PREFIX).unwrap();
@@ -463,6 +478,15 @@ impl Operator {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
+    /// The warnings and errors of the node's log.
+    pub fn problems(&self) -> String {
+        self.log()
+            .lines()
+            .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("node.log")).unwrap_or_default()
     }
@@ -585,12 +609,14 @@ impl Consumer {
     }
 }
 
-/// Waits until every job settled; returns them.
+/// Waits until every job settled; returns them. On time-out, panics with the jobs still open and
+/// the operators' warnings and errors.
 pub async fn wait_settled<C: ChainClient>(
     client: &C,
     escrow: &str,
     job_ids: &[u64],
     limit: Duration,
+    operators: &[Operator],
 ) -> Vec<JobResponse> {
     let started = Instant::now();
     loop {
@@ -604,14 +630,21 @@ pub async fn wait_settled<C: ChainClient>(
         if jobs.iter().all(|job| job.job.status != JobStatus::Open) {
             return jobs;
         }
-        assert!(
-            started.elapsed() < limit,
-            "jobs still open after {limit:?}: {:?}",
-            jobs.iter()
+        if started.elapsed() > limit {
+            let open: Vec<_> = jobs
+                .iter()
                 .filter(|job| job.job.status == JobStatus::Open)
                 .map(|job| (job.job.job_id, job.commits, job.reveals))
-                .collect::<Vec<_>>()
-        );
+                .collect();
+            let logs: Vec<String> = operators
+                .iter()
+                .map(|operator| format!("--- {}:\n{}", operator.name, operator.problems()))
+                .collect();
+            panic!(
+                "jobs (id, commits, reveals) still open after {limit:?}: {open:?}\n{}",
+                logs.join("\n")
+            );
+        }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }

@@ -68,8 +68,7 @@ async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
     let op1_elsewhere = localnet.client(&operators[0].keys()).await;
     let faucet_address = localnet.faucet().await.account().to_string();
     for batch in samples[..20].chunks(5) {
-        let transfer = harness::transfer(&op1_elsewhere, &faucet_address, 1, &localnet.denom);
-        op1_elsewhere.send(vec![transfer]).await.unwrap();
+        harness::send_racing(&op1_elsewhere, &faucet_address, &localnet.denom).await;
         let images: Vec<Vec<u8>> = batch.iter().map(|(image, _)| image.clone()).collect();
         let ids = consumer.submit(&images).await;
         assert_eq!(ids.len(), 5, "one job per message");
@@ -83,6 +82,7 @@ async fn twenty_jobs_settle_and_the_faulty_operator_is_slashed() {
         &deployment.escrow,
         &job_ids,
         Duration::from_secs(180),
+        operators,
     )
     .await;
 
@@ -232,6 +232,7 @@ async fn a_node_killed_between_commit_and_reveal_reveals_after_its_restart() {
         &deployment.escrow,
         &[job_id],
         Duration::from_secs(120),
+        operators,
     )
     .await
     .remove(0);
@@ -323,6 +324,7 @@ async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
         &deployment.escrow,
         &job_ids,
         Duration::from_secs(180),
+        operators,
     )
     .await;
     for (job, (_, label)) in jobs.iter().zip(&samples) {

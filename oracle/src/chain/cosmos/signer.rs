@@ -185,7 +185,7 @@ impl Signer {
         let mut at_least = 0;
         loop {
             let sent = self.broadcast(rpc, grpc, &messages, at_least).await?;
-            match self.confirm(rpc, grpc, &sent).await? {
+            match self.confirm(rpc, grpc, &sent).await {
                 Fate::Included(result) if result.code == 0 => return included(*result),
                 Fate::Included(result)
                     if result.code == code::OUT_OF_GAS && !out_of_gas_retried =>
@@ -289,14 +289,18 @@ impl Signer {
                 Err(error) => return Err(error),
             }
         }
-        Err(ChainError::TxRejected(format!(
-            "account sequence still wrong after {SEQUENCE_RETRIES} corrections: {last_mismatch}"
+        // Another signer of the same account keeps taking sequences: nothing was sent, and the
+        // same transaction may go through once it pauses.
+        *account = None;
+        Err(ChainError::Unavailable(format!(
+            "account sequence still wrong after {SEQUENCE_RETRIES} corrections (another signer \
+             uses this account?): {last_mismatch}"
         )))
     }
 
     /// Polls until the transaction is in a block or its timeout height has passed; a chain that
     /// does not answer is waited for, because only the chain can say whether it was included.
-    async fn confirm(&self, rpc: &Rpc, grpc: &Grpc, sent: &Sent) -> Result<Fate, ChainError> {
+    async fn confirm(&self, rpc: &Rpc, grpc: &Grpc, sent: &Sent) -> Fate {
         let mut pause = self.fees.poll_interval;
         loop {
             tokio::time::sleep(pause).await;
@@ -322,14 +326,15 @@ impl Signer {
                     }
                     Ok::<_, ChainError>(None)
                 };
+            // Whatever the chain answers meanwhile (a node still starting may answer with odd
+            // errors), the transaction may still land: only inclusion or expiry end the wait.
             match polled.await {
-                Ok(Some(fate)) => return Ok(fate),
+                Ok(Some(fate)) => return fate,
                 Ok(None) => pause = self.fees.poll_interval,
-                Err(error) if error.is_transient() => {
+                Err(error) => {
                     tracing::debug!(tx = %sent.hex(), %error, "waiting for the chain");
                     pause = (pause * 2).min(MAX_POLL_BACKOFF);
                 }
-                Err(error) => return Err(error),
             }
         }
     }
