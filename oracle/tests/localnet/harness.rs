@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use cosmrs::tx::Msg;
 use cosmwasm_std::{Binary, Coin};
-use sibyl_api::escrow::events::JobSubmitted;
+use sibyl_api::escrow::events::{Committed, JobSubmitted};
 use sibyl_api::escrow::{JobResponse, JobStatus, PriceResponse, QueryMsg};
 use sibyl_api::example_consumer::ExecuteMsg as ConsumerMsg;
 use sibyl_oracle::chain::cosmos::{CosmosClient, CosmosConfig};
@@ -646,6 +646,20 @@ pub async fn wait_settled<C: ChainClient>(
             );
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Waits for a `Committed` event of the escrow, from two blocks back, that `wanted` accepts.
+pub async fn wait_for_commit<C: ChainClient>(client: &C, wanted: impl Fn(&Committed) -> bool) {
+    let mut cursor = client.latest_height().await.unwrap().saturating_sub(2);
+    loop {
+        let latest = client.wait_for_block_after(cursor).await.unwrap();
+        for event in client.events_between(cursor, latest).await.unwrap() {
+            if Committed::try_from(&event.to_cosmwasm()).is_ok_and(|committed| wanted(&committed)) {
+                return;
+            }
+        }
+        cursor = latest;
     }
 }
 

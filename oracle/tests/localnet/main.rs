@@ -202,28 +202,10 @@ async fn a_node_killed_between_commit_and_reveal_reveals_after_its_restart() {
     let (image, label) = digit_samples()[0].clone();
     let job_id = consumer.submit(&[image]).await[0];
     let victim = operators[0].address.clone();
-    let mut cursor = consumer
-        .client
-        .latest_height()
-        .await
-        .unwrap()
-        .saturating_sub(2);
-    'committed: loop {
-        let latest = consumer.client.wait_for_block_after(cursor).await.unwrap();
-        for event in consumer
-            .client
-            .events_between(cursor, latest)
-            .await
-            .unwrap()
-        {
-            if let Ok(committed) = Committed::try_from(&event.to_cosmwasm()) {
-                if committed.job_id == job_id && committed.operator.as_str() == victim {
-                    break 'committed;
-                }
-            }
-        }
-        cursor = latest;
-    }
+    harness::wait_for_commit(&consumer.client, |committed| {
+        committed.job_id == job_id && committed.operator.as_str() == victim
+    })
+    .await;
     operators[0].kill();
     tokio::time::sleep(Duration::from_secs(2)).await;
     operators[0].start();
@@ -280,26 +262,7 @@ async fn nodes_ride_out_a_chain_outage_without_sending_twice() {
     let job_ids = consumer.submit(&images).await;
     // Stop the chain as soon as the first commit is in a block: the nodes' other commits are
     // then in flight (in the mempool, which a restart empties, or in the last block).
-    let mut cursor = consumer
-        .client
-        .latest_height()
-        .await
-        .unwrap()
-        .saturating_sub(2);
-    'first_commit: loop {
-        let latest = consumer.client.wait_for_block_after(cursor).await.unwrap();
-        for event in consumer
-            .client
-            .events_between(cursor, latest)
-            .await
-            .unwrap()
-        {
-            if Committed::try_from(&event.to_cosmwasm()).is_ok() {
-                break 'first_commit;
-            }
-        }
-        cursor = latest;
-    }
+    harness::wait_for_commit(&consumer.client, |_| true).await;
     localnet.run_script("stop");
     // About ten block times without a chain.
     tokio::time::sleep(Duration::from_secs(4)).await;
