@@ -192,3 +192,25 @@ macro_rules! typed_event {
         }
     };
 }
+
+/// Checks shared by the tests of every contract's events.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{EventError, TypedEvent};
+    use cosmwasm_std::Event;
+
+    /// `event` survives `to_event` and `TryFrom`, under its own type and as the chain shows it.
+    pub fn round_trip<E>(event: E)
+    where
+        E: TypedEvent + PartialEq + std::fmt::Debug,
+        for<'a> E: TryFrom<&'a Event, Error = EventError>,
+    {
+        let emitted = event.to_event();
+        assert_eq!(emitted.ty, E::TYPE);
+        assert!(emitted.attributes.iter().all(|a| !a.value.is_empty()));
+        assert_eq!(E::try_from(&emitted).unwrap(), event);
+        let mut on_chain = emitted.clone();
+        on_chain.ty = format!("wasm-{}", E::TYPE);
+        assert_eq!(E::try_from(&on_chain).unwrap(), event);
+    }
+}

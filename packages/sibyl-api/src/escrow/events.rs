@@ -188,21 +188,7 @@ mod tests {
     use cosmwasm_std::Event;
 
     use super::*;
-
-    fn round_trip<E>(event: E)
-    where
-        E: TypedEvent + PartialEq + std::fmt::Debug,
-        for<'a> E: TryFrom<&'a Event, Error = EventError>,
-    {
-        let emitted = event.to_event();
-        assert_eq!(emitted.ty, E::TYPE);
-        assert!(emitted.attributes.iter().all(|a| !a.value.is_empty()));
-        assert_eq!(E::try_from(&emitted).unwrap(), event);
-        // As the chain shows it.
-        let mut on_chain = emitted.clone();
-        on_chain.ty = format!("wasm-{}", E::TYPE);
-        assert_eq!(E::try_from(&on_chain).unwrap(), event);
-    }
+    use crate::events::testing::round_trip;
 
     fn hash(byte: u8) -> HexBinary {
         HexBinary::from(vec![byte; 32])
