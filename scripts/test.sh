@@ -26,4 +26,5 @@ trap stop_localnet EXIT
 bash scripts/localnet.sh start
 bash scripts/localnet-smoke.sh
 # One chain for all of them: they take turns (one stops the chain for a while).
-cargo test --workspace --locked --test localnet -- --ignored --test-threads=1
+# --nocapture: the gas test prints the table of docs/gas-and-size.md.
+cargo test --workspace --locked --test localnet -- --ignored --test-threads=1 --nocapture
