@@ -10,17 +10,22 @@ use anyhow::Context;
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 
-use crate::demo::{self, DemoOptions};
+use crate::demo::{self, DemoChain, DemoOptions};
 use sibyl_oracle::config::BackendChoice;
 
 /// The nodes' logs when neither `--verbose` nor `--log-file` says otherwise.
 const DEFAULT_LOG_FILE: &str = "sibyl-demo.log";
 const DEFAULT_LOG_FILTER: &str = "warn,sibyl_oracle=info,sibyl_devnet=info";
 
-/// Options of the demo (defaults: 5 operators, 1 faulty, 0 silent, 50 jobs, k=3, m=2, 200 ms
-/// blocks).
+/// Options of the demo (defaults: the embedded chain, 5 operators, 1 faulty, 0 silent, 50 jobs,
+/// k=3, m=2, 200 ms blocks).
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Where the contracts run: `embedded` (in this process) or `localnet` (the real wasmd chain
+    /// of scripts/localnet.sh, started if needed and stopped after if the demo started it; one
+    /// `sibyl-oracle run` process per operator; needs the release wasm of scripts/build-wasm.sh).
+    #[arg(long, value_enum, default_value_t = DemoChain::Embedded)]
+    pub chain: DemoChain,
     /// Operators to register and run (each with its own worker, keys and database).
     #[arg(long, default_value_t = 5)]
     pub operators: u32,
@@ -39,7 +44,7 @@ pub struct DemoArgs {
     /// Matching answers needed (m).
     #[arg(long, default_value_t = 2)]
     pub quorum: u32,
-    /// Time between blocks, in milliseconds.
+    /// Time between blocks of the embedded chain, in milliseconds (the localnet's are ~300 ms).
     #[arg(long, default_value_t = 200)]
     pub block_time_ms: u64,
     /// Commit and reveal windows, in blocks (default: 30 s of blocks each). A silent operator's
@@ -78,6 +83,7 @@ impl DemoArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         self.init_logging()?;
         let options = DemoOptions {
+            chain: self.chain,
             operators: self.operators,
             faulty: self.faulty,
             silent: self.silent,
@@ -89,6 +95,9 @@ impl DemoArgs {
             max_open_jobs: self.max_open_jobs,
             backend: self.backend,
             data_dir: self.data_dir,
+            repo_root: repo_root(),
+            localnet_home: None,
+            oracle_binary: None,
             print_table: self.table,
             metrics_port: self.metrics_port,
         };
@@ -133,4 +142,10 @@ impl DemoArgs {
             .try_init();
         Ok(())
     }
+}
+
+/// The repository the localnet demo takes its scripts and wasm from: `$SIBYL_ROOT` (set by the
+/// scripts), else the current directory.
+fn repo_root() -> PathBuf {
+    std::env::var_os("SIBYL_ROOT").map_or_else(|| PathBuf::from("."), PathBuf::from)
 }

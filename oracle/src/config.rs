@@ -92,6 +92,17 @@ pub enum BackendChoice {
     Cpu,
 }
 
+impl BackendChoice {
+    /// The name in config files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Vulkan => "vulkan",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+}
+
 impl From<BackendChoice> for sibyl_infer::Backend {
     fn from(choice: BackendChoice) -> Self {
         match choice {

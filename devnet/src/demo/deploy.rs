@@ -76,18 +76,10 @@ pub struct Deployment {
     pub window_blocks: u64,
 }
 
-/// Stores, instantiates and wires staking and escrow. `max_redundancy` bounds k; the commit and
+/// The demo's deployment parameters (on either chain). `max_redundancy` bounds k; the commit and
 /// reveal windows are `window_blocks` each.
-pub async fn deploy(
-    chain: &EmbeddedChain,
-    accounts: &Accounts,
-    max_redundancy: u32,
-    window_blocks: u64,
-) -> Result<Deployment, ChainError> {
-    let staking_code = chain.store_code(contracts::staking()).await?;
-    let escrow_code = chain.store_code(contracts::escrow()).await?;
-
-    let params = DeployParams {
+pub fn params(max_redundancy: u32, window_blocks: u64) -> DeployParams {
+    DeployParams {
         denom: DENOM.to_string(),
         min_self_bond: Uint128::new(MIN_SELF_BOND),
         reward_warmup: REWARD_WARMUP_SECONDS,
@@ -99,7 +91,20 @@ pub async fn deploy(
         missed_job_slash: Decimal::permille(MISSED_JOB_SLASH_PERMILLE),
         decline_fee_bps: DECLINE_FEE_BPS,
         ..DeployParams::default()
-    };
+    }
+}
+
+/// Stores, instantiates and wires staking and escrow. `max_redundancy` bounds k; the commit and
+/// reveal windows are `window_blocks` each.
+pub async fn deploy(
+    chain: &EmbeddedChain,
+    accounts: &Accounts,
+    max_redundancy: u32,
+    window_blocks: u64,
+) -> Result<Deployment, ChainError> {
+    let staking_code = chain.store_code(contracts::staking()).await?;
+    let escrow_code = chain.store_code(contracts::escrow()).await?;
+    let params = params(max_redundancy, window_blocks);
     let roles = Roles {
         admin: accounts.admin.clone(),
         treasury: accounts.treasury.clone(),

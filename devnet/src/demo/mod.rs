@@ -1,44 +1,52 @@
-//! `sibyl-oracle demo`: the whole protocol in one process.
+//! `sibyl-oracle demo`: the whole protocol on one machine.
 //!
-//! An embedded chain runs the real staking and escrow contracts; several operators register and
-//! get delegations; one node per operator (some optionally faulty, some silent: those run no node)
-//! shares one inference engine; a
+//! The staking and escrow contracts run on a chain: by default an embedded one in this process
+//! ([`embedded`]), or the real local wasmd chain ([`localnet`]). Several operators register and get
+//! delegations; each runs a node (some optionally faulty, some silent: those run no node); a
 //! consumer submits digit images from the held-out set; a live table shows each job settle, and a
 //! summary reports accuracy, throughput, latency, payouts, slashing and whether the contracts'
 //! balances reconcile.
 
 pub mod dataset;
 pub mod deploy;
+mod embedded;
+mod localnet;
 pub mod observer;
 pub mod operators;
 mod report;
 mod workload;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
-use sibyl_infer::Engine;
-use sibyl_model::{Limits, Model};
-use tokio_util::sync::CancellationToken;
+use anyhow::bail;
 
-use crate::chain::{EmbeddedChain, EmbeddedChainConfig};
 pub use dataset::{models_dir, Digits, KnownAnswer, Sample, DIGITS_MODEL_PATH};
-pub use report::{DemoSummary, OperatorReport, Reconciliation};
+pub use report::{ChainReport, DemoSummary, NodeReport, OperatorReport, Reconciliation};
 use sibyl_oracle::config::BackendChoice;
-use sibyl_oracle::node::executor::{EngineExecutor, Executor};
-use sibyl_oracle::node::tasks::cancel_on_shutdown_signal;
+
+/// Where the demo's contracts run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoChain {
+    /// An in-process chain (cw-multi-test) running the contracts natively, nodes in this process.
+    #[default]
+    Embedded,
+    /// The local wasmd chain of `scripts/localnet.sh` running the release wasm, one
+    /// `sibyl-oracle run` process per operator.
+    Localnet,
+}
 
 /// What the demo runs.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
+    pub chain: DemoChain,
     pub operators: u32,
     pub faulty: u32,
     pub silent: u32,
     pub jobs: u32,
     pub redundancy: u32,
     pub quorum: u32,
+    /// Time between blocks of the embedded chain (the localnet keeps its own).
     pub block_time: Duration,
     /// Commit and reveal windows in blocks; `None`: 30 s of blocks each.
     pub window_blocks: Option<u64>,
@@ -46,6 +54,14 @@ pub struct DemoOptions {
     pub backend: BackendChoice,
     /// `None`: a temporary directory, removed at the end.
     pub data_dir: Option<PathBuf>,
+    /// The repository (its scripts and release wasm), for the localnet.
+    pub repo_root: PathBuf,
+    /// `SIBYL_LOCALNET_HOME` of the localnet; `None`: the caller's environment or the script's
+    /// default.
+    pub localnet_home: Option<PathBuf>,
+    /// The `sibyl-oracle` binary the localnet's operators run; `None`: `$SIBYL_ORACLE`, else the
+    /// one beside this executable.
+    pub oracle_binary: Option<PathBuf>,
     pub print_table: bool,
     /// First port of the operators' metrics servers; `None`: no servers.
     pub metrics_port: Option<u16>,
@@ -54,6 +70,7 @@ pub struct DemoOptions {
 impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
+            chain: DemoChain::Embedded,
             operators: 5,
             faulty: 1,
             silent: 0,
@@ -65,6 +82,9 @@ impl Default for DemoOptions {
             max_open_jobs: 256,
             backend: BackendChoice::Auto,
             data_dir: None,
+            repo_root: PathBuf::from("."),
+            localnet_home: None,
+            oracle_binary: None,
             print_table: true,
             metrics_port: None,
         }
@@ -112,158 +132,28 @@ impl DemoOptions {
 /// Runs the demo and prints its table and summary. Stops early (and still reports) on Ctrl-C.
 pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
     options.validate()?;
-    let digits = Digits::load().context("cannot load the digits model and samples")?;
-    let model = Model::parse(digits.model_bytes(), &Limits::default())
-        .context("the bundled digits model is invalid")?;
-
-    let engine = Engine::new(options.backend.into())
-        .context("cannot start the inference engine (try --backend cpu)")?;
-    if let Some(notice) = engine.fallback_notice() {
-        println!("notice: {notice}");
+    match options.chain {
+        DemoChain::Embedded => embedded::run(options).await,
+        DemoChain::Localnet => localnet::run(options).await,
     }
-    let device = format!(
-        "{} [{}]",
-        engine.device_description(),
-        engine.backend_kind()
-    );
-    println!("inference device: {device} (one engine shared by every operator)");
-    let executor: Arc<dyn Executor> = Arc::new(EngineExecutor::new(engine, Limits::default()));
-
-    let temporary;
-    let data_dir = match &options.data_dir {
-        Some(dir) => dir.clone(),
-        None => {
-            temporary = tempfile::tempdir().context("cannot create a temporary directory")?;
-            temporary.path().to_path_buf()
-        }
-    };
-    let model_uri = digits
-        .publish_model(&data_dir)
-        .context("cannot write the model file")?;
-
-    let chain = EmbeddedChain::start(EmbeddedChainConfig {
-        block_time: options.block_time,
-        ..EmbeddedChainConfig::default()
-    })?;
-    let result = run_on_chain(
-        &options, &chain, &digits, &model, model_uri, &data_dir, executor, &device,
-    )
-    .await;
-    chain.shutdown();
-    result
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_on_chain(
-    options: &DemoOptions,
-    chain: &EmbeddedChain,
-    digits: &Digits,
-    model: &Model,
-    model_uri: String,
-    data_dir: &std::path::Path,
-    executor: Arc<dyn Executor>,
-    device: &str,
-) -> anyhow::Result<DemoSummary> {
-    let accounts = deploy::Accounts::new();
-    let window = options
+/// The commit and reveal window the demo deploys with.
+fn window_blocks(options: &DemoOptions, block_time: Duration) -> u64 {
+    options
         .window_blocks
-        .unwrap_or_else(|| deploy::window_blocks(options.block_time));
-    let deployment = deploy::deploy(chain, &accounts, options.redundancy.max(3), window)
-        .await
-        .context("cannot deploy the contracts")?;
-    deploy::register_model(chain, &accounts, &deployment, model, model_uri)
-        .await
-        .context("cannot register the digits model")?;
-    let consumer_contract = deploy::deploy_consumer(
-        chain,
-        &accounts,
-        &deployment,
-        model.hash(),
-        options.redundancy,
-        options.quorum,
-    )
-    .await
-    .context("cannot deploy the example consumer")?;
-    let faults = operators::Faults {
-        faulty: options.faulty,
-        silent: options.silent,
-    };
-    let operators = operators::register(chain, &deployment, options.operators, faults).await?;
-    println!(
-        "chain {} at height {}: staking {}, escrow {}; {} operators ({} faulty, {} silent), {} delegators",
-        chain.chain_id(),
-        chain.latest_height(),
-        deployment.staking,
-        deployment.escrow,
-        operators.len(),
-        options.faulty,
-        options.silent,
-        operators.len()
-    );
+        .unwrap_or_else(|| deploy::window_blocks(block_time))
+}
 
-    let shutdown = CancellationToken::new();
-    let signals = tokio::spawn(cancel_on_shutdown_signal(shutdown.clone()));
-    let mut nodes = Vec::new();
-    for operator in operators
-        .iter()
-        .filter(|op| op.role != operators::Role::Silent)
-    {
-        let mut config = operators::node_config(data_dir, operator, &deployment);
-        if let Some(first) = options.metrics_port {
-            let port = u16::try_from(operator.index)
-                .ok()
-                .and_then(|index| first.checked_add(index))
-                .context("--metrics-port is too high for this many operators")?;
-            config.metrics_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-            println!(
-                "{}: metrics on http://127.0.0.1:{port}/metrics and /healthz",
-                operator.moniker
-            );
-        }
-        nodes.push(
-            operators::start_node(
-                chain,
-                config,
-                operator,
-                executor.clone(),
-                shutdown.child_token(),
-            )
-            .await?,
-        );
-    }
-
-    let outcome = workload::run(
-        chain,
-        &accounts,
-        &deployment,
-        &consumer_contract,
-        model,
-        digits,
-        &operators,
-        options,
-        shutdown.clone(),
-    )
-    .await;
-
-    shutdown.cancel();
-    let node_metrics: Vec<_> = nodes.iter().map(|node| node.metrics().clone()).collect();
-    for node in nodes {
-        if let Err(e) = node.wait().await {
-            tracing::error!(error = %e, "a node stopped with an error");
+/// A directory for the demo's files: `options.data_dir`, or a temporary one (removed when the
+/// returned guard drops).
+fn data_dir(options: &DemoOptions) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    use anyhow::Context;
+    match &options.data_dir {
+        Some(dir) => Ok((dir.clone(), None)),
+        None => {
+            let temporary = tempfile::tempdir().context("cannot create a temporary directory")?;
+            Ok((temporary.path().to_path_buf(), Some(temporary)))
         }
     }
-    signals.abort();
-    let outcome = outcome?;
-    let summary = report::summarize(
-        chain,
-        &accounts,
-        &deployment,
-        &operators,
-        outcome,
-        device,
-        &node_metrics,
-    )
-    .await?;
-    println!("{summary}");
-    Ok(summary)
 }

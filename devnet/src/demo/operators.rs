@@ -57,7 +57,8 @@ pub struct Faults {
 }
 
 impl Faults {
-    fn role(self, index: u32, count: u32) -> Role {
+    /// The role of operator `index` (from 0) of `count`.
+    pub fn role(self, index: u32, count: u32) -> Role {
         let silent_from = count.saturating_sub(self.silent);
         let faulty_from = silent_from.saturating_sub(self.faulty);
         if index >= silent_from {

@@ -1,19 +1,19 @@
 //! The demo's final summary: accuracy, throughput, latency, payouts, slashing, reconciliation.
 
 use std::fmt;
+use std::time::Duration;
 
 use anyhow::Context;
 use cosmwasm_std::Uint256;
 use sibyl_api::staking::{self, OperatorResponse, OperatorStatus, PendingRewardsResponse};
 
-use super::deploy::{Accounts, Deployment, DENOM};
+use super::deploy::DENOM;
 use super::operators::{Operator, Role, INITIAL_STAKE};
 use super::workload::WorkloadOutcome;
-use crate::chain::{ChainStats, EmbeddedChain};
-use sibyl_oracle::chain::query;
+use crate::chain::ChainStats;
+use sibyl_oracle::chain::{query, ChainClient};
 pub use sibyl_oracle::deploy::audit::Reconciliation;
 use sibyl_oracle::deploy::audit::{self, Pool};
-use sibyl_oracle::node::telemetry::NodeMetrics;
 
 /// One operator's result.
 #[derive(Clone, Debug)]
@@ -44,19 +44,49 @@ pub struct DemoSummary {
     pub correct: u32,
     pub seconds: f64,
     pub blocks: u64,
+    /// Time between blocks: the embedded chain's setting, or the mean on a real chain.
+    pub block_time: Duration,
     pub latencies: Vec<u64>,
     pub operators: Vec<OperatorReport>,
     pub reconciliation: Reconciliation,
     pub interrupted: bool,
-    /// Resident memory of the whole demo process (chain, every node, the engine), in KiB:
-    /// (current, peak), when the OS reports it.
+    /// What only one kind of chain reports.
+    pub chain: ChainReport,
+}
+
+/// The part of the summary that depends on where the demo ran.
+#[derive(Clone, Debug)]
+pub enum ChainReport {
+    /// The in-process chain: one process holds the chain, every node and the engine.
+    Embedded {
+        /// Resident memory of the whole process, in KiB: (current, peak), when the OS reports it.
+        memory_kib: Option<(u64, u64)>,
+        /// The chain thread's counters (transactions, time executing contracts).
+        stats: ChainStats,
+        /// Inferences run by every node together, and the engine's busy time over them.
+        executions: u64,
+        engine_busy: Duration,
+    },
+    /// The local wasmd chain, one `sibyl-oracle run` process per operator.
+    Localnet {
+        chain_id: String,
+        nodes: Vec<NodeReport>,
+        /// Gas of the consumer's job requests: (transactions, total gas used).
+        request_gas: (u64, u64),
+    },
+}
+
+/// One `sibyl-oracle run` process at the end of a localnet demo.
+#[derive(Clone, Debug)]
+pub struct NodeReport {
+    pub moniker: String,
+    /// Resident memory (current, peak) in KiB, when the OS reports it.
     pub memory_kib: Option<(u64, u64)>,
-    /// The chain thread's counters (transactions, time executing contracts).
-    pub chain: ChainStats,
-    /// Inferences run by every node together, and the engine's busy time over them.
+    /// Inferences it ran and the engine time they took, from its `/metrics`.
     pub executions: u64,
-    pub engine_busy: std::time::Duration,
-    pub block_time: std::time::Duration,
+    pub engine_seconds: f64,
+    /// Transactions the chain accepted from it.
+    pub txs_sent: u64,
 }
 
 impl DemoSummary {
@@ -93,16 +123,23 @@ impl DemoSummary {
     }
 }
 
-pub async fn summarize(
-    chain: &EmbeddedChain,
-    accounts: &Accounts,
-    deployment: &Deployment,
+/// The contracts the summary reads.
+pub struct Contracts<'a> {
+    pub staking: &'a str,
+    pub escrow: &'a str,
+    pub denom: &'a str,
+}
+
+/// Reads the operators' standing and both contracts' books from the chain through `client`.
+pub async fn summarize<C: ChainClient>(
+    client: &C,
+    contracts: Contracts<'_>,
     operators: &[Operator],
     outcome: WorkloadOutcome,
     device: &str,
-    node_metrics: &[NodeMetrics],
+    block_time: Duration,
+    chain: ChainReport,
 ) -> anyhow::Result<DemoSummary> {
-    let client = chain.client(&accounts.admin);
     let mut completed = 0;
     let mut failed = 0;
     let mut correct = 0;
@@ -126,8 +163,8 @@ pub async fn summarize(
     let mut reports = Vec::new();
     for operator in operators {
         let info: OperatorResponse = query(
-            &client,
-            &deployment.staking,
+            client,
+            contracts.staking,
             &staking::QueryMsg::Operator {
                 address: operator.address.clone(),
             },
@@ -135,8 +172,8 @@ pub async fn summarize(
         .await
         .context("cannot query an operator")?;
         let own: PendingRewardsResponse = query(
-            &client,
-            &deployment.staking,
+            client,
+            contracts.staking,
             &staking::QueryMsg::PendingRewards {
                 delegator: operator.address.clone(),
                 operator: operator.address.clone(),
@@ -144,8 +181,8 @@ pub async fn summarize(
         )
         .await?;
         let delegated: PendingRewardsResponse = query(
-            &client,
-            &deployment.staking,
+            client,
+            contracts.staking,
             &staking::QueryMsg::PendingRewards {
                 delegator: operator.delegator.clone(),
                 operator: operator.address.clone(),
@@ -167,7 +204,21 @@ pub async fn summarize(
         });
     }
 
-    let reconciliation = reconcile(chain, deployment, operators).await?;
+    let pools: Vec<Pool> = operators
+        .iter()
+        .map(|operator| Pool {
+            operator: operator.address.clone(),
+            delegators: vec![operator.address.clone(), operator.delegator.clone()],
+        })
+        .collect();
+    let reconciliation = audit::reconcile(
+        client,
+        contracts.escrow,
+        contracts.staking,
+        contracts.denom,
+        &pools,
+    )
+    .await?;
     Ok(DemoSummary {
         device: device.to_string(),
         submitted: u32::try_from(outcome.jobs.len()).unwrap_or(u32::MAX),
@@ -176,57 +227,13 @@ pub async fn summarize(
         correct,
         seconds: outcome.elapsed.as_secs_f64(),
         blocks: outcome.blocks,
+        block_time,
         latencies,
         operators: reports,
         reconciliation,
         interrupted: outcome.interrupted,
-        memory_kib: process_memory_kib(),
-        chain: chain.stats().await?,
-        executions: node_metrics.iter().map(|m| m.execution_totals().0).sum(),
-        engine_busy: node_metrics.iter().map(|m| m.execution_totals().1).sum(),
-        block_time: outcome.block_time,
+        chain,
     })
-}
-
-/// `VmRSS` and `VmHWM` from `/proc/self/status` (Linux).
-fn process_memory_kib() -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
-}
-
-/// Both contracts' balances against what they owe (see `sibyl_oracle::deploy::audit`).
-async fn reconcile(
-    chain: &EmbeddedChain,
-    deployment: &Deployment,
-    operators: &[Operator],
-) -> anyhow::Result<Reconciliation> {
-    let pools: Vec<Pool> = operators
-        .iter()
-        .map(|operator| Pool {
-            operator: operator.address.clone(),
-            delegators: vec![operator.address.clone(), operator.delegator.clone()],
-        })
-        .collect();
-    Ok(audit::reconcile(
-        &chain.client(&deployment.escrow),
-        &deployment.escrow,
-        &deployment.staking,
-        DENOM,
-        &pools,
-    )
-    .await?)
 }
 
 impl fmt::Display for DemoSummary {
@@ -265,27 +272,7 @@ impl fmt::Display for DemoSummary {
                 "latency:     submit -> settlement in {min}..{max} blocks (mean {mean:.2})"
             )?;
         }
-        if let Some((current, peak)) = self.memory_kib {
-            writeln!(
-                f,
-                "memory:      {:.1} MiB resident now, {:.1} MiB peak (whole process: chain, {} nodes, engine)",
-                current as f64 / 1024.0,
-                peak as f64 / 1024.0,
-                self.operators.len()
-            )?;
-        }
-        writeln!(
-            f,
-            "time:        inference engine busy {:.3} s for {} inferences ({:.3} ms each); contracts {:.3} s over {} txs ({:.3} ms each), queries {:.3} s over {}",
-            self.engine_busy.as_secs_f64(),
-            self.executions,
-            per_item_ms(self.engine_busy, self.executions),
-            self.chain.execute_time.as_secs_f64(),
-            self.chain.transactions,
-            per_item_ms(self.chain.execute_time, self.chain.transactions),
-            self.chain.query_time.as_secs_f64(),
-            self.chain.queries,
-        )?;
+        write!(f, "{}", self.chain)?;
         writeln!(f, "operators:")?;
         writeln!(
             f,
@@ -337,6 +324,73 @@ impl fmt::Display for DemoSummary {
             r.staking_dust_bound,
             if r.staking_ok() { "ok" } else { "MISMATCH" }
         )
+    }
+}
+
+impl fmt::Display for ChainReport {
+    /// Lines of their own, each ending in a newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainReport::Embedded {
+                memory_kib,
+                stats,
+                executions,
+                engine_busy,
+            } => {
+                if let Some((current, peak)) = memory_kib {
+                    writeln!(
+                        f,
+                        "memory:      {:.1} MiB resident now, {:.1} MiB peak (whole process: chain, every node, engine)",
+                        *current as f64 / 1024.0,
+                        *peak as f64 / 1024.0,
+                    )?;
+                }
+                writeln!(
+                    f,
+                    "time:        inference engine busy {:.3} s for {} inferences ({:.3} ms each); contracts {:.3} s over {} txs ({:.3} ms each), queries {:.3} s over {}",
+                    engine_busy.as_secs_f64(),
+                    executions,
+                    per_item_ms(*engine_busy, *executions),
+                    stats.execute_time.as_secs_f64(),
+                    stats.transactions,
+                    per_item_ms(stats.execute_time, stats.transactions),
+                    stats.query_time.as_secs_f64(),
+                    stats.queries,
+                )
+            }
+            ChainReport::Localnet {
+                chain_id,
+                nodes,
+                request_gas: (requests, gas),
+            } => {
+                writeln!(
+                    f,
+                    "chain:       {chain_id} (wasmd); job requests used {} gas each on average ({requests} txs)",
+                    gas.checked_div(*requests).unwrap_or_default()
+                )?;
+                writeln!(
+                    f,
+                    "nodes:       {:<12} {:>9} {:>9} {:>10} {:>12} {:>8}",
+                    "operator", "RSS MiB", "peak MiB", "inferences", "engine ms/inf", "txs"
+                )?;
+                for node in nodes {
+                    let (current, peak) = node.memory_kib.map_or((f64::NAN, f64::NAN), |(c, p)| {
+                        (c as f64 / 1024.0, p as f64 / 1024.0)
+                    });
+                    let per_inference = if node.executions > 0 {
+                        node.engine_seconds * 1e3 / node.executions as f64
+                    } else {
+                        0.0
+                    };
+                    writeln!(
+                        f,
+                        "             {:<12} {:>9.1} {:>9.1} {:>10} {:>12.3} {:>8}",
+                        node.moniker, current, peak, node.executions, per_inference, node.txs_sent
+                    )?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 

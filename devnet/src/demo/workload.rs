@@ -4,19 +4,17 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use cosmwasm_std::{Binary, Coin, HexBinary};
+use cosmwasm_std::{Binary, Coin, HexBinary, Uint128};
 use sibyl_api::escrow::events::{JobAssigned, JobSubmitted};
 use sibyl_api::escrow::{ExecuteMsg, JobResponse, PriceResponse, QueryMsg};
-use sibyl_example_consumer::msg::ExecuteMsg as ConsumerMsg;
-use sibyl_model::{Model, Tensor};
+use sibyl_api::example_consumer::ExecuteMsg as ConsumerMsg;
+use sibyl_model::Tensor;
 use tokio_util::sync::CancellationToken;
 
-use super::dataset::Digits;
-use super::deploy::{coin, Accounts, Deployment};
+use super::dataset::Sample;
 use super::observer::{JobRow, Observer};
 use super::operators::Operator;
 use super::DemoOptions;
-use crate::chain::{EmbeddedChain, EmbeddedClient};
 use sibyl_oracle::chain::{execute, query, ChainClient};
 
 /// One submitted job as the consumer knows it.
@@ -36,48 +34,64 @@ pub struct WorkloadOutcome {
     pub elapsed: Duration,
     /// Blocks produced meanwhile.
     pub blocks: u64,
-    pub block_time: Duration,
+    /// Gas the chain charged for the job requests, together (0 on the embedded chain).
+    pub submit_gas: u64,
     pub interrupted: bool,
 }
 
-/// Submits `options.jobs` samples (at most `max_open_jobs` open at once) and waits until every
-/// job settled, calling `Settle` for jobs whose reveal deadline passed.
-#[allow(clippy::too_many_arguments)]
-pub async fn run(
-    chain: &EmbeddedChain,
-    accounts: &Accounts,
-    deployment: &Deployment,
-    consumer_contract: &str,
-    model: &Model,
-    digits: &Digits,
-    operators: &[Operator],
-    options: &DemoOptions,
-    cancel: CancellationToken,
-) -> anyhow::Result<WorkloadOutcome> {
-    let consumer = chain.client(&accounts.consumer);
-    let model_hash = HexBinary::from(model.hash().to_vec());
+/// What the consumer submits, and where.
+pub struct Workload<'a> {
+    pub escrow: &'a str,
+    /// The example consumer contract: it submits each job to the escrow.
+    pub consumer_contract: &'a str,
+    /// The escrow's price of one job (the consumer account holds enough for every job).
+    pub price: Coin,
+    /// The escrow's commit (and reveal) window: a job settles within twice that.
+    pub window_blocks: u64,
+    pub samples: &'a [Sample],
+    pub operators: &'a [Operator],
+}
+
+/// The escrow's price of one job with `redundancy` operators of the model `model_hash`.
+pub async fn job_price<C: ChainClient>(
+    client: &C,
+    escrow: &str,
+    model_hash: [u8; 32],
+    redundancy: u32,
+) -> anyhow::Result<Coin> {
     let price: PriceResponse = query(
-        &consumer,
-        &deployment.escrow,
+        client,
+        escrow,
         &QueryMsg::Price {
-            model_hash: model_hash.clone(),
-            redundancy: Some(options.redundancy),
+            model_hash: HexBinary::from(model_hash.to_vec()),
+            redundancy: Some(redundancy),
         },
     )
     .await
     .context("cannot query the job price")?;
-    let total = cosmwasm_std::Uint128::try_from(price.total.amount)
-        .context("job price out of range")?
-        .u128();
-    chain
-        .mint(
-            &accounts.consumer,
-            coin(total.saturating_mul(u128::from(options.jobs))),
-        )
-        .await?;
+    let amount = Uint128::try_from(price.total.amount).context("job price out of range")?;
+    Ok(Coin::new(amount, price.total.denom))
+}
 
+/// What `jobs` jobs at `price` cost together (the price fits in 128 bits: [`job_price`] checks).
+pub fn budget(price: &Coin, jobs: u32) -> u128 {
+    Uint128::try_from(price.amount)
+        .map_or(u128::MAX, |amount| amount.u128())
+        .saturating_mul(u128::from(jobs))
+}
+
+/// Submits `options.jobs` samples as `consumer` (at most `max_open_jobs` open at once; the
+/// submissions of one round go out together, so that they share a block) and waits until every
+/// job settled, calling `Settle` for jobs whose reveal deadline passed.
+pub async fn run<C: ChainClient>(
+    consumer: &C,
+    workload: Workload<'_>,
+    options: &DemoOptions,
+    cancel: CancellationToken,
+) -> anyhow::Result<WorkloadOutcome> {
     let names = |address: &str| {
-        operators
+        workload
+            .operators
             .iter()
             .find(|op| op.address == address)
             .map_or_else(
@@ -93,24 +107,30 @@ pub async fn run(
         );
     }
 
-    let samples = digits.samples();
+    let samples = workload.samples;
     let mut jobs: BTreeMap<u64, SubmittedJob> = BTreeMap::new();
-    let mut observer = Observer::new(deployment.escrow.clone());
+    let mut observer = Observer::new(workload.escrow.to_string());
     let mut next_sample = 0usize;
     let mut open = 0u32;
     let mut settled_count = 0u32;
-    let mut cursor = chain.latest_height();
+    let mut cursor = consumer.latest_height().await?;
     let start_height = cursor;
     let started = Instant::now();
     let mut last_progress = cursor;
     let mut interrupted = false;
+    let mut submit_gas = 0;
 
     while settled_count < options.jobs {
-        while open < options.max_open_jobs && next_sample < options.jobs as usize {
-            let sample = &samples[next_sample % samples.len()];
-            let job_id = submit(&consumer, consumer_contract, &price.total, &sample.image)
-                .await
-                .with_context(|| format!("cannot submit job for sample {next_sample}"))?;
+        let room = options.max_open_jobs.saturating_sub(open) as usize;
+        let round: Vec<&Sample> = (next_sample..options.jobs as usize)
+            .take(room)
+            .map(|index| &samples[index % samples.len()])
+            .collect();
+        let submitted = submit_all(consumer, &workload, &round)
+            .await
+            .with_context(|| format!("cannot submit the jobs from sample {next_sample} on"))?;
+        for ((job_id, gas), sample) in submitted.into_iter().zip(&round) {
+            submit_gas += gas;
             jobs.insert(
                 job_id,
                 SubmittedJob {
@@ -120,9 +140,9 @@ pub async fn run(
                     reveal_deadline: None,
                 },
             );
-            next_sample += 1;
-            open += 1;
         }
+        next_sample += round.len();
+        open += round.len() as u32;
         let latest = tokio::select! {
             _ = cancel.cancelled() => { interrupted = true; break; }
             latest = consumer.wait_for_block_after(cursor) => latest?,
@@ -143,7 +163,7 @@ pub async fn run(
                 continue;
             }
             let response: JobResponse =
-                query(&consumer, &deployment.escrow, &QueryMsg::Job { job_id }).await?;
+                query(consumer, workload.escrow, &QueryMsg::Job { job_id }).await?;
             job.predicted = response
                 .result
                 .as_ref()
@@ -157,8 +177,8 @@ pub async fn run(
             }
         }
         cursor = latest;
-        settle_expired(&consumer, deployment, &jobs, latest).await;
-        if latest.saturating_sub(last_progress) > 4 * deployment.window_blocks {
+        settle_expired(consumer, workload.escrow, &jobs, latest).await;
+        if latest.saturating_sub(last_progress) > 4 * workload.window_blocks {
             anyhow::bail!(
                 "no job settled for {} blocks: the demo is stuck",
                 latest - last_progress
@@ -169,19 +189,44 @@ pub async fn run(
         jobs,
         elapsed: started.elapsed(),
         blocks: cursor.saturating_sub(start_height),
-        block_time: options.block_time,
+        submit_gas,
         interrupted,
     })
 }
 
+/// Submits one job per sample, all at once; returns their ids and gas in the samples' order.
+async fn submit_all<C: ChainClient>(
+    consumer: &C,
+    workload: &Workload<'_>,
+    samples: &[&Sample],
+) -> anyhow::Result<Vec<(u64, u64)>> {
+    let mut submissions = tokio::task::JoinSet::new();
+    for (index, sample) in samples.iter().enumerate() {
+        let consumer = consumer.clone();
+        let contract = workload.consumer_contract.to_string();
+        let price = workload.price.clone();
+        let image = sample.image.clone();
+        submissions.spawn(async move {
+            let job_id = submit(&consumer, &contract, &price, &image).await;
+            (index, job_id)
+        });
+    }
+    let mut job_ids = vec![(0, 0); samples.len()];
+    while let Some(joined) = submissions.join_next().await {
+        let (index, job_id) = joined.context("a submission task panicked")?;
+        job_ids[index] = job_id?;
+    }
+    Ok(job_ids)
+}
+
 /// Asks the consumer contract for an inference; it submits the job to the escrow (and receives
-/// the result by callback).
-async fn submit(
-    user: &EmbeddedClient,
+/// the result by callback). Returns the job id and the transaction's gas.
+async fn submit<C: ChainClient>(
+    user: &C,
     consumer_contract: &str,
     price: &Coin,
     image: &[u8],
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<(u64, u64)> {
     let tx = execute(
         user,
         consumer_contract,
@@ -194,14 +239,14 @@ async fn submit(
     tx.events
         .iter()
         .find_map(|e| JobSubmitted::try_from(&e.to_cosmwasm()).ok())
-        .map(|submitted| submitted.job_id)
+        .map(|submitted| (submitted.job_id, tx.gas_used))
         .context("SubmitJob emitted no job id")
 }
 
 /// Anyone may settle a job after its reveal deadline; the consumer does it for its own jobs.
-async fn settle_expired(
-    consumer: &EmbeddedClient,
-    deployment: &Deployment,
+async fn settle_expired<C: ChainClient>(
+    consumer: &C,
+    escrow: &str,
     jobs: &BTreeMap<u64, SubmittedJob>,
     height: u64,
 ) {
@@ -211,7 +256,7 @@ async fn settle_expired(
             .is_some_and(|deadline| height > deadline);
         if job.row.is_none() && expired {
             let msg = ExecuteMsg::Settle { job_id: *job_id };
-            if let Err(e) = execute(consumer, &deployment.escrow, &msg, vec![]).await {
+            if let Err(e) = execute(consumer, escrow, &msg, vec![]).await {
                 tracing::warn!(job_id, error = %e, "cannot settle an expired job");
             }
         }

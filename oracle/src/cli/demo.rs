@@ -2,7 +2,8 @@
 //!
 //! The demo links the contracts and cw-multi-test; it ships as its own binary so that the operator's
 //! node links neither. This command finds that binary (`$SIBYL_DEVNET`, else beside this
-//! executable, else on `PATH`) and hands it every argument.
+//! executable, else on `PATH`) and hands it every argument; with `--chain localnet` the demo's
+//! operators run this executable (`$SIBYL_ORACLE`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,11 @@ impl DemoArgs {
         let binary = find_devnet()?;
         let mut command = Command::new(&binary);
         command.arg("demo").args(&self.args);
+        if std::env::var_os("SIBYL_ORACLE").is_none() {
+            if let Ok(me) = std::env::current_exe() {
+                command.env("SIBYL_ORACLE", me);
+            }
+        }
         run(command, &binary)
     }
 }

@@ -1,13 +1,13 @@
-//! The local wasmd node and the `sibyl-oracle` processes that the tests drive.
+//! The local wasmd node and the `sibyl-oracle` processes that the tests drive: thin adapters over
+//! `sibyl_devnet::localnet` (which the localnet demo drives too) that fail the test on an error.
 //!
 //! The chain is started with `scripts/localnet.sh` (idempotent) in `$SIBYL_LOCALNET_HOME`, or a
 //! directory of its own under the system temp dir; the faucet is the localnet validator's account
 //! (the first account of the script's public test mnemonic). Every test deploys its own contracts.
 
-use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use cosmrs::tx::Msg;
@@ -15,13 +15,14 @@ use cosmwasm_std::{Binary, Coin};
 use sibyl_api::escrow::events::{Committed, JobSubmitted};
 use sibyl_api::escrow::{JobResponse, JobStatus, PriceResponse, QueryMsg};
 use sibyl_api::example_consumer::ExecuteMsg as ConsumerMsg;
-use sibyl_oracle::chain::cosmos::{CosmosClient, CosmosConfig};
+use sibyl_devnet::localnet::{self as devnet, NodeSettings, OperatorNode, OracleBinary, PREFIX};
+pub use sibyl_devnet::localnet::{counter_total, transfer, PASSPHRASE};
+use sibyl_oracle::chain::cosmos::CosmosClient;
 use sibyl_oracle::chain::{query, ChainClient};
+use sibyl_oracle::config::BackendChoice;
 use sibyl_oracle::deploy::Deployment;
 use sibyl_oracle::keys::{KdfParams, OperatorKeys};
 
-pub const PASSPHRASE: &str = "localnet test passphrase";
-const PREFIX: &str = "wasm";
 /// Every account a test creates gets this much from the faucet.
 const FUNDING: u128 = 100_000_000;
 /// Self-bond of each test operator.
@@ -66,96 +67,39 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The running local chain.
-pub struct Localnet {
-    script: PathBuf,
-    home: PathBuf,
-    pub chain_id: String,
-    pub rpc: String,
-    pub grpc: String,
-    pub denom: String,
-    pub gas_price: String,
+pub struct Localnet(devnet::Localnet);
+
+impl Deref for Localnet {
+    type Target = devnet::Localnet;
+
+    fn deref(&self) -> &devnet::Localnet {
+        &self.0
+    }
+}
+
+/// `$SIBYL_LOCALNET_HOME`, or a directory of the tests' own.
+pub fn localnet_home() -> PathBuf {
+    std::env::var_os("SIBYL_LOCALNET_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("sibyl-localnet-oracle-tests"))
 }
 
 impl Localnet {
     pub fn start() -> Localnet {
-        let home = std::env::var_os("SIBYL_LOCALNET_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| std::env::temp_dir().join("sibyl-localnet-oracle-tests"));
-        let script = repo_root().join("scripts/localnet.sh");
-        let localnet = |command: &str| {
-            let output = Command::new("bash")
-                .arg(&script)
-                .arg(command)
-                .env("SIBYL_LOCALNET_HOME", &home)
-                .output()
-                .expect("bash runs");
-            assert!(
-                output.status.success(),
-                "scripts/localnet.sh {command} failed (install wasmd with \
-                 `bash scripts/localnet.sh install`): {}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-            String::from_utf8(output.stdout).unwrap()
-        };
-        localnet("start");
-        let env: HashMap<String, String> = localnet("env")
-            .lines()
-            .filter_map(|line| line.strip_prefix("export "))
-            .filter_map(|line| line.split_once('='))
-            .map(|(key, value)| (key.to_string(), value.trim_matches('\'').to_string()))
-            .collect();
-        Localnet {
-            script,
-            home,
-            chain_id: env["LOCALNET_CHAIN_ID"].clone(),
-            rpc: env["LOCALNET_RPC"].clone(),
-            grpc: format!("http://{}", env["LOCALNET_GRPC"]),
-            denom: env["LOCALNET_DENOM"].clone(),
-            gas_price: env["LOCALNET_GAS_PRICE"].clone(),
-        }
+        Localnet(devnet::Localnet::start(&repo_root(), Some(localnet_home())).unwrap())
     }
 
     /// Stops the wasmd process (its data stays) or starts it again on the same data.
     pub fn run_script(&self, command: &str) {
-        let status = Command::new("bash")
-            .arg(&self.script)
-            .arg(command)
-            .env("SIBYL_LOCALNET_HOME", &self.home)
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "scripts/localnet.sh {command} failed");
-    }
-
-    pub fn chain_config(&self) -> CosmosConfig {
-        CosmosConfig {
-            chain_id: self.chain_id.clone(),
-            rpc: self.rpc.clone(),
-            grpc: self.grpc.clone(),
-            bech32_prefix: PREFIX.into(),
-            gas_price: self.gas_price.clone(),
-            poll_interval: Duration::from_millis(100),
-            ..CosmosConfig::default()
-        }
+        self.0.run_script(command).unwrap();
     }
 
     pub async fn client(&self, keys: &OperatorKeys) -> CosmosClient {
-        CosmosClient::connect(&self.chain_config(), keys, Vec::new())
-            .await
-            .expect("the localnet accepts the client")
+        self.0.client(keys).await.unwrap()
     }
 
-    /// The localnet validator: the first account of the script's test mnemonic.
     pub async fn faucet(&self) -> CosmosClient {
-        let script = std::fs::read_to_string(&self.script).unwrap();
-        let phrase = script
-            .lines()
-            .find_map(|line| line.strip_prefix("TEST_MNEMONIC=\""))
-            .and_then(|rest| rest.strip_suffix('"'))
-            .expect("scripts/localnet.sh defines TEST_MNEMONIC");
-        let keys = OperatorKeys::from_phrase(phrase, PREFIX, 1).unwrap();
-        self.client(&keys).await
+        self.0.faucet().await.unwrap()
     }
 
     /// Sends FUNDING to each address, in one transaction.
@@ -165,34 +109,18 @@ impl Localnet {
 
     /// Sends `amount` to each address, in one transaction.
     pub async fn fund_with(&self, addresses: &[&str], amount: u128) {
-        let faucet = self.faucet().await;
-        let messages = addresses
-            .iter()
-            .map(|address| transfer(&faucet, address, amount, &self.denom))
-            .collect();
-        faucet.send(messages).await.expect("funding");
+        self.0.fund(addresses, amount).await.unwrap()
     }
-}
-
-/// A bank transfer of `amount` from `client`'s account.
-pub fn transfer(client: &CosmosClient, to: &str, amount: u128, denom: &str) -> cosmrs::Any {
-    cosmrs::bank::MsgSend {
-        from_address: client.sender().clone(),
-        to_address: to.parse().unwrap(),
-        amount: vec![cosmrs::Coin {
-            denom: denom.parse().unwrap(),
-            amount,
-        }],
-    }
-    .to_any()
-    .unwrap()
 }
 
 /// Sends 1 unit to `to` from an account that a running node also signs for: the two signers race
 /// for sequences, so a send may find its corrections taken and is tried again.
 pub async fn send_racing(client: &CosmosClient, to: &str, denom: &str) {
     for _ in 0..10 {
-        match client.send(vec![transfer(client, to, 1, denom)]).await {
+        match client
+            .send(vec![transfer(client, to, 1, denom).unwrap()])
+            .await
+        {
             Ok(_) => return,
             Err(error) if error.is_transient() => {
                 tokio::time::sleep(Duration::from_millis(300)).await
@@ -217,15 +145,14 @@ pub fn new_key_file(dir: &Path, name: &str) -> (PathBuf, OperatorKeys) {
     (path, keys)
 }
 
+/// The binary under test.
+pub fn binary() -> OracleBinary {
+    OracleBinary(PathBuf::from(env!("CARGO_BIN_EXE_sibyl-oracle")))
+}
+
 /// Runs the `sibyl-oracle` binary to completion.
 pub fn oracle(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sibyl-oracle"))
-        .args(args)
-        .env("SIBYL_KEY_PASSPHRASE", PASSPHRASE)
-        .env_remove("SIBYL_CHAIN_RPC")
-        .env_remove("SIBYL_CHAIN_GRPC")
-        .output()
-        .unwrap()
+    binary().output(args).unwrap()
 }
 
 pub fn assert_success(what: &str, output: &Output) {
@@ -300,16 +227,25 @@ pub async fn network(
     }
 }
 
-/// One operator: its directory, config file, keys and, while it runs, its process.
+/// One operator: an [`OperatorNode`] of the binary under test, with the gas of its registration.
 pub struct Operator {
-    pub name: String,
-    pub dir: PathBuf,
-    pub config: PathBuf,
-    pub address: String,
-    pub metrics: SocketAddr,
+    node: OperatorNode,
     /// Gas of its `RegisterOperator` transaction.
     pub register_gas: u64,
-    process: Option<Child>,
+}
+
+impl Deref for Operator {
+    type Target = OperatorNode;
+
+    fn deref(&self) -> &OperatorNode {
+        &self.node
+    }
+}
+
+impl DerefMut for Operator {
+    fn deref_mut(&mut self) -> &mut OperatorNode {
+        &mut self.node
+    }
 }
 
 impl Operator {
@@ -327,7 +263,8 @@ impl Operator {
         operator
     }
 
-    /// `init` and the node settings for the test: a config file, a key file, a database.
+    /// A key file, `init`, and the node settings for the test (CPU executor, the digits model's
+    /// directory readable).
     pub fn init(
         localnet: &Localnet,
         deployment_file: &Path,
@@ -335,191 +272,44 @@ impl Operator {
         name: &str,
         fault_skew: Option<u8>,
     ) -> Operator {
-        let dir = dir.join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let config = dir.join("sibyl-oracle.toml");
-        let output = oracle(&[
-            "init",
-            "--config",
-            config.to_str().unwrap(),
-            "--deployment",
-            deployment_file.to_str().unwrap(),
-            "--rpc",
-            &localnet.rpc,
-            "--grpc",
-            &localnet.grpc,
-            "--new-key",
-        ]);
-        assert_success("sibyl-oracle init", &output);
-        let metrics = free_port();
-        edit_config(&config, |table| {
-            table.insert("metrics_listen".into(), metrics.to_string().into());
-            let section = |table: &mut toml::Table, name: &str| -> toml::Table {
-                table
-                    .get(name)
-                    .and_then(|v| v.as_table())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let mut fetch = section(table, "fetch");
-            let models = repo_root().join("models/digits");
-            fetch.insert(
-                "file_roots".into(),
-                toml::Value::Array(vec![models.display().to_string().into()]),
-            );
-            table.insert("fetch".into(), fetch.into());
-            let mut execution = section(table, "execution");
-            execution.insert("backend".into(), "cpu".into());
-            if let Some(skew) = fault_skew {
-                execution.insert("test_fault_skew".into(), i64::from(skew).into());
-            }
-            table.insert("execution".into(), execution.into());
-            let mut chain = section(table, "chain");
-            chain.insert("poll_interval".into(), 100.into());
-            table.insert("chain".into(), chain.into());
-        });
-        let key_file = dir.join("sibyl-oracle.key");
-        let address = sibyl_oracle::keys::read_public_info(&key_file)
-            .unwrap()
-            .account_address;
+        let settings = NodeSettings {
+            backend: BackendChoice::Cpu,
+            file_roots: vec![repo_root().join("models/digits")],
+            fault_skew,
+        };
+        let node =
+            OperatorNode::init(&binary(), localnet, deployment_file, dir, name, &settings).unwrap();
         Operator {
-            name: name.to_string(),
-            dir,
-            config,
-            address,
-            metrics,
+            node,
             register_gas: 0,
-            process: None,
         }
     }
 
     /// `operator register` with a self-bond of [`STAKE`].
     pub fn register(&mut self) {
-        let output = oracle(&[
-            "operator",
-            "register",
-            "--config",
-            self.config.to_str().unwrap(),
-            "--moniker",
-            &self.name,
-            "--stake",
-            &STAKE.to_string(),
-        ]);
-        assert_success("sibyl-oracle operator register", &output);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        self.register_gas = stdout
-            .split("gas used ")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|gas| gas.parse().ok())
-            .expect("register prints its gas");
+        self.register_gas = self.node.register(STAKE).unwrap();
     }
 
-    /// Changes the node's config file.
     pub fn edit_config(&self, edit: impl FnOnce(&mut toml::Table)) {
-        edit_config(&self.config, edit);
+        self.node.edit_config(edit).unwrap();
     }
 
-    /// The operator's keys, as the node has them.
     pub fn keys(&self) -> OperatorKeys {
-        OperatorKeys::load(&self.dir.join("sibyl-oracle.key"), PASSPHRASE).unwrap()
+        self.node.keys().unwrap()
     }
 
-    /// Starts `sibyl-oracle run` (its log goes to `dir/node.log`, appended across restarts).
+    /// Starts `sibyl-oracle run` with the node's debug logs.
     pub fn start(&mut self) {
-        assert!(self.process.is_none(), "{} runs already", self.name);
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("node.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_sibyl-oracle"))
-            .args(["run", "--config", self.config.to_str().unwrap()])
-            .args(["--log-filter", "info,sibyl_oracle=debug"])
-            .env("SIBYL_KEY_PASSPHRASE", PASSPHRASE)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.process = Some(child);
+        self.node.start("info,sibyl_oracle=debug").unwrap();
     }
 
-    /// SIGKILL: no chance to clean up.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.process.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    /// Still running (a node must survive a chain outage).
-    pub fn is_running(&mut self) -> bool {
-        match &mut self.process {
-            Some(child) => child.try_wait().unwrap().is_none(),
-            None => false,
-        }
-    }
-
-    /// The node's `/metrics` text.
     pub async fn metrics(&self) -> String {
-        reqwest::get(format!("http://{}/metrics", self.metrics))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        self.node.metrics().await.unwrap()
     }
 
-    /// The node's `/healthz` status code and body.
     pub async fn health(&self) -> (u16, String) {
-        let response = reqwest::get(format!("http://{}/healthz", self.metrics))
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
+        self.node.health().await.unwrap()
     }
-
-    /// The warnings and errors of the node's log.
-    pub fn problems(&self) -> String {
-        self.log()
-            .lines()
-            .filter(|line| line.contains("WARN") || line.contains("ERROR"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("node.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        if let Some(child) = self.process.as_mut() {
-            // SIGTERM would be cleaner, but std has no portable way; the test is over anyway.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Sum of a counter's series in a Prometheus text exposition.
-pub fn counter_total(metrics: &str, name: &str) -> f64 {
-    metrics
-        .lines()
-        .filter(|line| line.starts_with(name) && !line.starts_with('#'))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
-fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
-fn edit_config(path: &Path, edit: impl FnOnce(&mut toml::Table)) {
-    let mut table: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
-    edit(&mut table);
-    std::fs::write(path, toml::to_string(&table).unwrap()).unwrap();
 }
 
 /// The digits test set: (image, label) pairs.

@@ -6,6 +6,7 @@
 //! `cargo test -p sibyl-oracle --test localnet -- --ignored`. They share one chain, so they
 //! take turns (the outage test stops it).
 
+mod demo;
 mod gas;
 mod harness;
 
