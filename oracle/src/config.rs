@@ -187,6 +187,14 @@ pub struct FetchConfig {
     /// Directories `file://` URIs may point into. Default none: `file://` is refused, so a job's
     /// URI cannot make the node read arbitrary files of the host.
     pub file_roots: Vec<PathBuf>,
+    /// Host names that http(s) URIs may reach whatever their addresses (an operator's own mirror).
+    /// Default none: only public addresses are fetched from.
+    pub allowed_hosts: Vec<String>,
+    /// Address ranges (CIDR, e.g. `10.20.0.0/16`) that http(s) URIs may reach although they are
+    /// private or otherwise special-purpose. Default none.
+    pub allowed_ranges: Vec<String>,
+    /// Downloads at once from one host; more wait their turn. Default 2.
+    pub max_fetches_per_host: u32,
 }
 
 impl Default for FetchConfig {
@@ -196,7 +204,31 @@ impl Default for FetchConfig {
             max_input_bytes: 1024 * 1024,
             http_timeout: Duration::from_secs(30),
             file_roots: Vec::new(),
+            allowed_hosts: Vec::new(),
+            allowed_ranges: Vec::new(),
+            max_fetches_per_host: 2,
         }
+    }
+}
+
+impl FetchConfig {
+    /// The address policy these settings describe.
+    pub fn address_policy(&self) -> Result<crate::fetch::AddressPolicy, ConfigError> {
+        let allowed_ranges = self
+            .allowed_ranges
+            .iter()
+            .map(|range| {
+                range.parse().map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "fetch.allowed_ranges: {range:?} is not a CIDR range such as 10.20.0.0/16"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(crate::fetch::AddressPolicy {
+            allowed_hosts: self.allowed_hosts.clone(),
+            allowed_ranges,
+        })
     }
 }
 
@@ -244,6 +276,12 @@ impl NodeConfig {
                 "retry.max_attempts must be at least 1".into(),
             ));
         }
+        if self.fetch.max_fetches_per_host == 0 {
+            return Err(ConfigError::Invalid(
+                "fetch.max_fetches_per_host must be at least 1".into(),
+            ));
+        }
+        self.fetch.address_policy()?;
         Ok(())
     }
 }

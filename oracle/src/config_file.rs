@@ -205,6 +205,14 @@ max_input_bytes = {max_input}
 http_timeout = {http_timeout}
 # Directories that file:// URIs may read from (none: file:// is refused).
 file_roots = []
+# http(s) fetches connect to public addresses only: loopback, private, link-local, unique-local,
+# multicast and other special-purpose addresses are refused (a job's URI is a stranger's
+# choice). Open exactly what your own mirror needs (docs/operator-security.md):
+allowed_hosts = []
+allowed_ranges = []
+# Downloads at once from one host (more wait their turn), so that jobs naming one host cannot
+# make every node a crowd of connections to it.
+max_fetches_per_host = {per_host}
 "#,
             data_dir = path(&self.data_dir),
             health = millis(node.health_max_block_age),
@@ -232,6 +240,7 @@ file_roots = []
             max_model = node.fetch.max_model_bytes,
             max_input = node.fetch.max_input_bytes,
             http_timeout = millis(node.fetch.http_timeout),
+            per_host = node.fetch.max_fetches_per_host,
         )
     }
 }

@@ -1,4 +1,6 @@
-//! The content fetcher against the local store, files and a tiny HTTP server on 127.0.0.1.
+//! The content fetcher against the local store, files and a tiny HTTP server on 127.0.0.1, which
+//! plays an operator's own mirror (allowed in the address policy; `hostile_fetch.rs` tests what
+//! the policy refuses).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -29,6 +31,10 @@ async fn setup(config: FetchConfig) -> Setup {
         .unwrap();
     let mut config = config;
     config.file_roots.push(dir.path().join("served"));
+    config
+        .addresses
+        .allowed_ranges
+        .push("127.0.0.1/32".parse().unwrap());
     std::fs::create_dir_all(dir.path().join("served")).unwrap();
     let fetcher = Fetcher::new(store, config).unwrap();
     Setup { dir, fetcher }

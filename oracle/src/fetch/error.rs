@@ -27,11 +27,17 @@ pub enum FetchError {
         source: std::io::Error,
     },
 
+    #[error("refused to fetch {uri}: {reason} (the fetch policy allows public addresses only; an operator can allow its own hosts or ranges in [fetch])")]
+    Forbidden { uri: String, reason: String },
+
     #[error("HTTP error fetching {uri}: {detail}")]
     Http { uri: String, detail: String },
 
     #[error("invalid URI {uri:?}: {reason}")]
     InvalidUri { uri: String, reason: String },
+
+    #[error("invalid fetch settings: {0}")]
+    Config(String),
 
     #[error("{path} is outside the directories allowed for file:// content; add its directory to the fetcher's file roots if it is meant to be served")]
     FileOutsideRoots { path: PathBuf },

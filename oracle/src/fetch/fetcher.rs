@@ -1,14 +1,19 @@
 //! Fetches content by hash: the local store first, then the job's URI (`file://` under allowed
-//! roots, `http://`, `https://`), with a size limit enforced while reading and one deadline for the
-//! whole transfer. Nothing is stored or returned before its SHA-256 matches.
+//! roots, `http://`, `https://` to addresses the [`AddressPolicy`] allows), with a size limit
+//! enforced while reading and one deadline for the whole transfer. Nothing is stored or returned
+//! before its SHA-256 matches.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use url::Url;
 
+use super::address_policy::AddressPolicy;
 use super::content_store::ContentStore;
+use super::host_slots::HostSlots;
+use super::http_client::{self, check_url, forbidden_cause};
 use super::FetchError;
 
 /// Limits and permissions of a [`Fetcher`].
@@ -23,6 +28,10 @@ pub struct FetchConfig {
     /// Directories `file://` URIs may point into. Empty: `file://` is refused, so that a job's
     /// URI can never make the node read arbitrary files of the host.
     pub file_roots: Vec<PathBuf>,
+    /// Where http(s) fetches may connect (default: public addresses only).
+    pub addresses: AddressPolicy,
+    /// Downloads at once from one host; more wait (within `timeout`).
+    pub max_per_host: usize,
 }
 
 impl Default for FetchConfig {
@@ -32,6 +41,8 @@ impl Default for FetchConfig {
             timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
             file_roots: Vec::new(),
+            addresses: AddressPolicy::default(),
+            max_per_host: 2,
         }
     }
 }
@@ -55,23 +66,25 @@ pub struct Fetched {
 pub struct Fetcher {
     store: ContentStore,
     http: reqwest::Client,
+    host_slots: Arc<HostSlots>,
     config: FetchConfig,
 }
 
 impl Fetcher {
     pub fn new(store: ContentStore, config: FetchConfig) -> Result<Self, FetchError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(concat!("sibyl-oracle/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| FetchError::Http {
-                uri: String::new(),
-                detail: format!("cannot build the HTTP client: {err}"),
-            })?;
+        let http = http_client::build(
+            Arc::new(config.addresses.clone()),
+            config.connect_timeout,
+            config.timeout,
+        )
+        .map_err(|err| FetchError::Http {
+            uri: String::new(),
+            detail: format!("cannot build the HTTP client: {err}"),
+        })?;
         Ok(Self {
             store,
             http,
+            host_slots: Arc::new(HostSlots::new(config.max_per_host)),
             config,
         })
     }
@@ -195,8 +208,17 @@ impl Fetcher {
     }
 
     async fn download(&self, url: Url, uri: &str, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+        check_url(&self.config.addresses, &url).map_err(|forbidden| FetchError::Forbidden {
+            uri: uri.to_owned(),
+            reason: forbidden.to_string(),
+        })?;
         let http_error = |err: reqwest::Error| {
-            if err.is_timeout() {
+            if let Some(forbidden) = forbidden_cause(&err) {
+                FetchError::Forbidden {
+                    uri: uri.to_owned(),
+                    reason: forbidden.to_string(),
+                }
+            } else if err.is_timeout() {
                 FetchError::Timeout {
                     uri: uri.to_owned(),
                     after: self.config.timeout,
@@ -208,6 +230,7 @@ impl Fetcher {
                 }
             }
         };
+        let _slot = self.host_slots.acquire(&url).await;
         let mut response = self.http.get(url).send().await.map_err(http_error)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {

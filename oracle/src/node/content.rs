@@ -30,6 +30,10 @@ impl ContentFetcher {
                 timeout: config.http_timeout,
                 connect_timeout: CONNECT_TIMEOUT,
                 file_roots: config.file_roots.clone(),
+                addresses: config
+                    .address_policy()
+                    .map_err(|error| FetchError::Config(error.to_string()))?,
+                max_per_host: config.max_fetches_per_host as usize,
             },
         )?;
         Ok(ContentFetcher {
@@ -89,20 +93,6 @@ impl ContentFetcher {
     }
 }
 
-/// Short stable name of a fetch failure, for metrics.
-pub fn failure_reason(error: &FetchError) -> &'static str {
-    match error {
-        FetchError::HashMismatch { .. } => "hash_mismatch",
-        FetchError::TooLarge { .. } => "too_large",
-        _ => "fetch",
-    }
-}
-
-/// Whether the same fetch may succeed later (network trouble), as opposed to a wrong job.
-pub fn is_transient(error: &FetchError) -> bool {
-    matches!(error, FetchError::Timeout { .. } | FetchError::Http { .. })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,22 +108,9 @@ mod tests {
             Err(FetchError::TooLarge { limit: 4 })
         ));
         let other: [u8; 32] = Sha256::digest(b"other").into();
-        let mismatch = ContentFetcher::verify_inline(bytes, &other, 5).unwrap_err();
-        assert_eq!(failure_reason(&mismatch), "hash_mismatch");
-        assert!(!is_transient(&mismatch));
-    }
-
-    #[test]
-    fn network_failures_are_transient() {
-        let timeout = FetchError::Timeout {
-            uri: "https://x".into(),
-            after: Duration::from_secs(1),
-        };
-        assert!(is_transient(&timeout));
-        assert_eq!(failure_reason(&timeout), "fetch");
-        assert_eq!(
-            failure_reason(&FetchError::TooLarge { limit: 1 }),
-            "too_large"
-        );
+        assert!(matches!(
+            ContentFetcher::verify_inline(bytes, &other, 5),
+            Err(FetchError::HashMismatch { .. })
+        ));
     }
 }

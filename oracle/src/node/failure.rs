@@ -138,6 +138,7 @@ fn fetch_label(error: &FetchError) -> &'static str {
         FetchError::HashMismatch { .. } => "hash_mismatch",
         FetchError::TooLarge { .. } => "too_large",
         FetchError::Timeout { .. } | FetchError::Http { .. } => "fetch_unavailable",
+        FetchError::Forbidden { .. } => "fetch_forbidden",
         _ => "fetch",
     }
 }

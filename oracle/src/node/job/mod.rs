@@ -89,7 +89,10 @@ pub async fn run(
 }
 
 /// Takes the step `work` calls for, retrying transient failures with backoff. Returns a fact that
-/// arrived while waiting to retry: it is newer than `work` and replaces it.
+/// arrived meanwhile: it is newer than `work` and replaces it. A settlement that arrives while a
+/// step runs ends the step at once (a download or an execution for a closed job is wasted work,
+/// and a hostile consumer could use it to keep nodes busy); every step is safe to drop, because
+/// the record is the only state and `decide` takes the next step from it.
 async fn advance(
     context: &JobContext,
     work: &PendingWork,
@@ -99,16 +102,19 @@ async fn advance(
 ) -> Option<JobFact> {
     let job_id = work.job_id;
     let mut attempt = 1;
+    let mut newer = None;
     loop {
-        let result = match context.load(job_id).await {
-            Ok(record) => {
-                let step = decide::decide(record.as_ref(), work);
-                context.take(step, record, work, height).await
-            }
-            Err(failure) => Err(failure),
+        let step = async {
+            let record = context.load(job_id).await?;
+            let step = decide::decide(record.as_ref(), work);
+            context.take(step, record, work, height).await
+        };
+        let result = match interrupted_by_settlement(step, facts, &mut newer).await {
+            Ok(result) => result,
+            Err(settled) => return Some(settled),
         };
         let failure: JobFailure = match result {
-            Ok(()) => return None,
+            Ok(()) => return newer,
             Err(failure) => failure,
         };
         let next = if attempt < context.retry.max_attempts {
@@ -125,12 +131,15 @@ async fn advance(
                     attempt = 1;
                     continue;
                 }
-                return None;
+                return newer;
             }
             NextStep::GiveUp => {
                 context.record_failure(job_id, &failure, None).await;
-                return None;
+                return newer;
             }
+        }
+        if newer.is_some() {
+            return newer;
         }
         let delay = context.retry.backoff(attempt);
         tracing::warn!(job_id, attempt, ?delay, %failure, "job step failed, retrying");
@@ -139,6 +148,27 @@ async fn advance(
             _ = cancel.cancelled() => return None,
             _ = tokio::time::sleep(delay) => {}
             fact = facts.recv() => return fact,
+        }
+    }
+}
+
+/// Runs `step` while watching `facts`: a settlement drops the step and comes back as `Err`; a
+/// newer pending entry is kept in `newer` for after the step.
+async fn interrupted_by_settlement<T>(
+    step: impl std::future::Future<Output = T>,
+    facts: &mut mpsc::UnboundedReceiver<JobFact>,
+    newer: &mut Option<JobFact>,
+) -> Result<T, JobFact> {
+    tokio::pin!(step);
+    let mut open = true;
+    loop {
+        tokio::select! {
+            result = &mut step => return Ok(result),
+            fact = facts.recv(), if open => match fact {
+                Some(settled @ JobFact::Settled(_)) => return Err(settled),
+                Some(pending) => *newer = Some(pending),
+                None => open = false,
+            },
         }
     }
 }
