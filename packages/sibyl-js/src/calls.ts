@@ -40,7 +40,7 @@ export async function query<T>(what: string, run: () => Promise<T>): Promise<T> 
  * message (which says what to do), or the bank's words on a missing balance.
  */
 export function describeFailure(message: string): string {
-  const balance = /spendable balance (\S*) is smaller than (\S+)/.exec(message);
+  const balance = /spendable balance (\S*?) is smaller than ([^\s:]+)/.exec(message);
   if (balance) {
     return (
       `insufficient funds: the account can spend ${balance[1] || "nothing"} but this needs ` +
@@ -52,10 +52,10 @@ export function describeFailure(message: string): string {
     return `the account ${account[1]} has never received tokens; fund it first`;
   }
   // wasmd: "...message index: 0: <contract error>: execute wasm contract failed [...]", and for
-  // queries "...desc = <contract error>: query wasm contract failed: ...".
+  // queries "Query failed with (6): <contract error>: query wasm contract failed: ...".
   const contract =
     /message index: \d+: (.*?): execute wasm contract failed/s.exec(message) ??
-    /desc = (.*?): query wasm contract failed/s.exec(message);
+    /Query failed with \(\d+\): (.*?): query wasm contract failed/s.exec(message);
   if (contract?.[1]) {
     return contract[1];
   }
