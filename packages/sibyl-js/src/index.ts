@@ -1,0 +1,16 @@
+export * from "./attestation.js";
+export { describeFailure } from "./calls.js";
+export * from "./connect.js";
+export * from "./errors.js";
+export { type Evidence, type Reveal, fetchEvidence } from "./evidence.js";
+export * from "./staking.js";
+export * from "./submit.js";
+export * from "./tensor.js";
+export * from "./verify.js";
+export * from "./wait.js";
+export * as escrowTypes from "./generated/SibylJobEscrow.types.js";
+export * as stakingTypes from "./generated/SibylStaking.types.js";
+export * as consumerTypes from "./generated/SibylExampleConsumer.types.js";
+export * from "./generated/SibylJobEscrow.client.js";
+export * from "./generated/SibylStaking.client.js";
+export * from "./generated/SibylExampleConsumer.client.js";
