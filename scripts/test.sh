@@ -2,8 +2,8 @@
 # The test command: sets up a fresh machine, builds and checks the contracts' wasm, checks the
 # committed schema, runs every test of the workspace (Vulkan tests run on lavapipe without a GPU),
 # then starts a throwaway real wasmd chain (the pinned wasmd is built once and cached by version)
-# for the deployment smoke test and the end-to-end tests of separate `sibyl-oracle run` processes
-# on it, and stops it.
+# for the deployment smoke test, the end-to-end tests of separate `sibyl-oracle run` processes on
+# it and the TypeScript client's tests (scripts/js-test.sh), and stops it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SIBYL_ROOT"
@@ -28,3 +28,4 @@ bash scripts/localnet-smoke.sh
 # One chain for all of them: they take turns (one stops the chain for a while).
 # --nocapture: the gas test prints the table of docs/gas-and-size.md.
 cargo test --workspace --locked --test localnet -- --ignored --test-threads=1 --nocapture
+bash scripts/js-test.sh
