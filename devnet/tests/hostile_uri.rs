@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::Network;
-use cosmwasm_std::HexBinary;
 use sha2::{Digest, Sha256};
-use sibyl_api::escrow::{DeclineReason, ExecuteMsg, JobInput, JobStatus};
+use sibyl_api::escrow::{DeclineReason, ExecuteMsg, JobStatus};
 use sibyl_oracle::chain::execute;
 use sibyl_oracle::node::DatabaseMode;
 use sibyl_oracle::store::SettlementOutcome;
@@ -40,15 +39,10 @@ async fn nodes_refuse_a_uri_inside_their_network_and_decline() {
 
     let image = network.digits.samples()[0].image.clone();
     let job_id = network
-        .submit_job(
-            network.model.hash(),
-            JobInput::Remote {
-                hash: HexBinary::from(Sha256::digest(&image).to_vec()),
-                uri: format!("http://{address}/input.bin"),
-                size: image.len() as u64,
-            },
-            OPERATORS,
-            2,
+        .submit_remote(
+            Sha256::digest(&image).into(),
+            format!("http://{address}/input.bin"),
+            image.len(),
         )
         .await;
     let windows = 2 * network.deployment.window_blocks;
@@ -97,15 +91,10 @@ async fn a_download_stops_when_its_job_is_cancelled() {
     let image = network.digits.samples()[0].image.clone();
     let (address, open) = spawn_dripping_server(image.len()).await;
     let job_id = network
-        .submit_job(
-            network.model.hash(),
-            JobInput::Remote {
-                hash: HexBinary::from(Sha256::digest(&image).to_vec()),
-                uri: format!("http://{address}/input.bin"),
-                size: image.len() as u64,
-            },
-            OPERATORS,
-            2,
+        .submit_remote(
+            Sha256::digest(&image).into(),
+            format!("http://{address}/input.bin"),
+            image.len(),
         )
         .await;
     wait_until("every node is downloading", || {

@@ -7,9 +7,7 @@ mod common;
 use common::Network;
 use cosmwasm_std::{HexBinary, Uint128};
 use sha2::{Digest, Sha256};
-use sibyl_api::escrow::{
-    DeclineReason, JobInput, JobStatus, OperatorOutcome, PriceResponse, QueryMsg,
-};
+use sibyl_api::escrow::{DeclineReason, JobStatus, OperatorOutcome, PriceResponse, QueryMsg};
 use sibyl_api::staking::{self, OperatorResponse, OperatorStatus};
 use sibyl_oracle::chain::query;
 use sibyl_oracle::store::SettlementOutcome;
@@ -31,16 +29,7 @@ async fn every_node_declines_a_poison_job_and_nobody_is_slashed() {
     std::fs::write(&served, &image).expect("write the served input");
     let claimed: [u8; 32] = Sha256::digest(b"bytes nobody serves").into();
     let poison = network
-        .submit_job(
-            network.model.hash(),
-            JobInput::Remote {
-                hash: HexBinary::from(claimed.to_vec()),
-                uri: format!("file://{}", served.display()),
-                size: image.len() as u64,
-            },
-            OPERATORS,
-            2,
-        )
+        .submit_remote(claimed, format!("file://{}", served.display()), image.len())
         .await;
 
     let windows = 2 * network.deployment.window_blocks;

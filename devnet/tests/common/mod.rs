@@ -159,6 +159,22 @@ impl Network {
         .await
     }
 
+    /// Submits a job of the digits model whose input is `size` bytes hashing to `hash` at `uri`
+    /// (k = every operator, m = 2).
+    pub async fn submit_remote(&self, hash: [u8; 32], uri: String, size: usize) -> u64 {
+        self.submit_job(
+            self.model.hash(),
+            JobInput::Remote {
+                hash: HexBinary::from(hash.to_vec()),
+                uri,
+                size: size as u64,
+            },
+            self.operators.len() as u32,
+            2,
+        )
+        .await
+    }
+
     /// Submits a job for any registered model hash and input.
     pub async fn submit_job(
         &self,

@@ -428,3 +428,56 @@ async fn a_fee_granter_pays_an_operators_fees() {
     assert_eq!(info.status, OperatorStatus::Active);
     assert_eq!(info.self_bond.u128(), harness::STAKE);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the local wasmd node: scripts/test.sh runs it"]
+async fn fees_the_chain_refuses_are_clear_errors_and_cost_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let localnet = Localnet::start();
+    let denom = localnet.denom.clone();
+    let faucet = localnet.faucet().await.account().to_string();
+    let rich = sibyl_oracle::keys::OperatorKeys::generate("wasm").unwrap();
+    let poor = sibyl_oracle::keys::OperatorKeys::generate("wasm").unwrap();
+    localnet
+        .fund_with(&[rich.account_address()], 10_000_000)
+        .await;
+    localnet.fund_with(&[poor.account_address()], 1).await;
+
+    // A gas price below the node's minimum: the mempool refuses the fee.
+    let cheap_config = sibyl_oracle::chain::cosmos::CosmosConfig {
+        gas_price: format!("0.0001{denom}"),
+        ..localnet.chain_config()
+    };
+    let cheap =
+        sibyl_oracle::chain::cosmos::CosmosClient::connect(&cheap_config, &rich, Vec::new())
+            .await
+            .unwrap();
+    let error = cheap
+        .send(vec![harness::transfer(&cheap, &faucet, 1, &denom).unwrap()])
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(!error.is_transient(), "{text}");
+    assert!(
+        text.contains("insufficient fee: offered") && text.contains("raise chain.gas_price"),
+        "{text}"
+    );
+
+    // An account that cannot pay the fee at the right price.
+    let broke = localnet.client(&poor).await;
+    let error = broke
+        .send(vec![harness::transfer(&broke, &faucet, 1, &denom).unwrap()])
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(!error.is_transient(), "{text}");
+    assert!(text.contains("insufficient funds"), "{text}");
+
+    // Neither was charged anything.
+    for (keys, funded) in [(&rich, 10_000_000u128), (&poor, 1)] {
+        assert_eq!(
+            broke.balance(keys.account_address(), &denom).await.unwrap(),
+            cosmwasm_std::Uint256::from(funded)
+        );
+    }
+}
