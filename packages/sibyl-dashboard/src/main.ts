@@ -16,6 +16,7 @@ import { type DashboardConfig, loadConfig } from "./config.js";
 import { element } from "./dom.js";
 import { tokens } from "./format.js";
 import { fetchHolding, renderHolding } from "./holder.js";
+import { fetchJobs, renderJobs } from "./jobs.js";
 import { fetchOperators, renderOperators } from "./operators.js";
 import "./style.css";
 import { findSigner } from "./wallet.js";
@@ -55,6 +56,7 @@ async function start(): Promise<void> {
           (r) => `Withdrew ${tokens(r.rewards, denom)}.`,
         ),
       );
+      renderJobs(await fetchJobs(signing, signing.sender), monikers);
       element("#holder").hidden = false;
     }
   };

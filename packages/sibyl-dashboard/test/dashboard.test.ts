@@ -1,9 +1,17 @@
 // The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the
 // localnet deployment of setup.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { type Browser, type Page, chromium } from "playwright-core";
+import { connectWithSigner, submitJob, waitForResult } from "sibyl-js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-const { url, chainId, operators } = inject("dashboard");
+import type { DashboardConfig } from "../src/config.js";
+import { repoRoot } from "../../sibyl-js/test/chain/localnet.js";
+
+const { url, chainId, modelHash, operators } = inject("dashboard");
 /** Each operator's self-bond in sibyl-js's fixture (network.ts). */
 const SELF_BOND = "10 000 000 usibyl";
 /** The page connects and reads the chain after it loads, and again after each transaction. */
@@ -65,10 +73,6 @@ describe("the dashboard", () => {
     expect(await delegation.locator("td[data-field=amount]").textContent()).toBe(
       "2 500 000 usibyl",
     );
-    const screenshot = process.env["SIBYL_DASHBOARD_SCREENSHOT"];
-    if (screenshot) {
-      await page.screenshot({ path: screenshot, fullPage: true });
-    }
     await page.close();
   });
 
@@ -88,6 +92,42 @@ describe("the dashboard", () => {
     const page = await open("?chainId=not-this-chain");
     const error = await page.locator("#error").filter({ hasText: "not-this-chain" }).textContent();
     expect(error).toContain(`is on chain "${chainId}", not "not-this-chain"`);
+    await page.close();
+  });
+
+  it("shows the holder's settled job as verified", async () => {
+    // As a dApp would, with the dev wallet and the chain settings the page was served with.
+    const config = (await (await fetch(`${url}config.json`)).json()) as DashboardConfig;
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(config.devMnemonic!, {
+      prefix: config.bech32Prefix,
+    });
+    const sibyl = await connectWithSigner(
+      { rpc: new URL(config.rpc, url).href, chainId: config.chainId, escrow: config.escrow },
+      wallet,
+      config.gasPrice,
+    );
+    const digits = join(repoRoot, "models/digits");
+    const image = readFileSync(join(digits, "test_inputs.bin")).subarray(64, 128);
+    const label = readFileSync(join(digits, "test_labels.bin"))[1]!;
+    const { jobId } = await submitJob(sibyl, { modelHash, input: Uint8Array.from(image) });
+    await waitForResult(sibyl, jobId, { timeoutMs: 90_000, pollMs: 500 });
+    sibyl.disconnect();
+
+    const page = await open();
+    const job = page.locator("#jobs tbody tr", {
+      has: page.locator("td[data-field=id]", { hasText: new RegExp(`^${jobId}$`) }),
+    });
+    await expect
+      .poll(() => job.locator("td[data-field=status]").textContent(), POLL)
+      .toBe("completed");
+    expect(await job.locator("td[data-field=output]").textContent()).toBe(String(label));
+    expect(await job.locator("td[data-field=verification]").textContent()).toMatch(
+      /^verified: signed by op-(alpha|beta|gamma), op-(alpha|beta|gamma)/,
+    );
+    const screenshot = process.env["SIBYL_DASHBOARD_SCREENSHOT"];
+    if (screenshot) {
+      await page.screenshot({ path: screenshot, fullPage: true });
+    }
     await page.close();
   });
 });

@@ -1,6 +1,7 @@
-// vitest globalSetup of the browser test: a fresh deployment on the localnet with two registered
-// operators, made with the real `sibyl-oracle` by sibyl-js's chain-test fixture, and the page
-// served for it by scripts/dashboard.sh with the dev wallet.
+// vitest globalSetup of the browser test: a fresh deployment on the localnet with three operators
+// registered and running `sibyl-oracle run` (k = 3, m = 2 jobs of the digits model), made with the
+// real `sibyl-oracle` by sibyl-js's chain-test fixture, and the page served for it by
+// scripts/dashboard.sh with the dev wallet.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ const PORT = Number(process.env["SIBYL_DASHBOARD_PORT"] ?? 4273);
 export interface DashboardContext {
   url: string;
   chainId: string;
+  modelHash: string;
   operators: { moniker: string; address: string }[];
 }
 
@@ -37,7 +39,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const chain = await startLocalnet();
   const dir = mkdtempSync(join(tmpdir(), "sibyl-dashboard-test-"));
   let server: ChildProcess | undefined;
+  const running: Operator[] = [];
   const teardown = async () => {
+    await Promise.all(running.map((operator) => operator.stop()));
     if (server?.pid !== undefined && server.exitCode === null) {
       // dashboard.sh's server runs under npx: stop the whole process group it leads.
       process.kill(-server.pid, "SIGTERM");
@@ -51,11 +55,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const admin = await newAccount();
     await fund(chain, [admin.address], FUNDING);
     const deploymentDir = join(dir, "deployment");
-    await deploy(chain, deploymentDir, admin, 60);
+    const deployment = await deploy(chain, deploymentDir, admin, 60);
     const operators = [];
-    for (const moniker of ["op-alpha", "op-beta"]) {
+    for (const moniker of ["op-alpha", "op-beta", "op-gamma"]) {
       const operator = await Operator.create(chain, deploymentDir, moniker);
       operators.push({ moniker, address: operator.address });
+      running.push(operator);
+    }
+    for (const operator of running) {
+      operator.start();
     }
     server = spawn(
       "bash",
@@ -73,7 +81,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     const url = `http://127.0.0.1:${PORT}/`;
     await served(url, server);
-    project.provide("dashboard", { url, chainId: chain.chainId, operators });
+    project.provide("dashboard", {
+      url,
+      chainId: chain.chainId,
+      modelHash: deployment.model_hash,
+      operators,
+    });
   } catch (error) {
     await teardown();
     throw error;
