@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# The staking dashboard's checks (packages/sibyl-dashboard): installs Debian's chromium when it is
-# missing (apt-get; the browser test drives it with playwright-core, which downloads no browser),
-# sibyl-js's and the page's locked dependencies, checks the formatting, typechecks, builds, then
+# The staking dashboard's checks (packages/sibyl-dashboard): installs sibyl-js's and the page's
+# locked dependencies, checks the formatting, typechecks, builds, then
 # runs the browser test: a fresh deployment on the local wasmd node with two operators registered
 # by the real `sibyl-oracle`, the page served by scripts/dashboard.sh, and chromium checking the
 # operators table, a delegation from the dev wallet and the page's error messages.
@@ -19,9 +18,11 @@ if [ -n "${SIBYL_DASHBOARD_SCREENSHOT:-}" ]; then
     export SIBYL_DASHBOARD_SCREENSHOT
 fi
 
+# The browser test drives Debian's chromium (scripts/setup.sh installs it) with playwright-core,
+# which downloads no browser of its own.
 if [ -z "${SIBYL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
-    echo "dashboard-test: installing Debian's chromium" >&2
-    apt-get install -y --no-install-recommends chromium
+    echo "dashboard-test: chromium is not installed: run scripts/setup.sh (or set SIBYL_CHROMIUM)" >&2
+    exit 1
 fi
 command -v npm >/dev/null || { echo "dashboard-test: npm is not installed (Node.js >= 20.19 needed)" >&2; exit 1; }
 

@@ -5,10 +5,11 @@
 #   - binaryen 132 (wasm-opt) from npm, to lower the contracts' wasm for the CosmWasm 3.0 VM
 #   - jq, which the localnet scripts read the wasmd CLI's JSON with (wasmd itself is built by
 #     `scripts/localnet.sh install`, which the test command runs)
+#   - Debian's chromium, the real browser of the dashboard's test (driven by playwright-core)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-apt_packages=(mesa-vulkan-drivers libvulkan1 vulkan-tools glslc spirv-tools jq)
+apt_packages=(mesa-vulkan-drivers libvulkan1 vulkan-tools glslc spirv-tools jq chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -3,7 +3,8 @@
 # committed schema, runs every test of the workspace (Vulkan tests run on lavapipe without a GPU),
 # then starts a throwaway real wasmd chain (the pinned wasmd is built once and cached by version)
 # for the deployment smoke test, the end-to-end tests of separate `sibyl-oracle run` processes on
-# it and the TypeScript client's tests (scripts/js-test.sh), and stops it.
+# it, the TypeScript client's tests (scripts/js-test.sh) and the dashboard's browser test
+# (scripts/dashboard-test.sh), and stops it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SIBYL_ROOT"
@@ -29,3 +30,4 @@ bash scripts/localnet-smoke.sh
 # --nocapture: the gas test prints the table of docs/gas-and-size.md.
 cargo test --workspace --locked --test localnet -- --ignored --test-threads=1 --nocapture
 bash scripts/js-test.sh
+bash scripts/dashboard-test.sh
