@@ -1,6 +1,6 @@
 // Which chain and deployment the page shows: config.json next to the page (scripts/dashboard.sh
 // writes it from `sibyl-oracle deploy`'s deployment file), then the URL's query parameters
-// (?rpc=…&chainId=…&escrow=…) on top.
+// (?rpc=…&chainId=…&escrow=…&modelHash=…) on top.
 
 export interface DashboardConfig {
   /** CometBFT RPC endpoint; a path such as `/rpc` is on the page's own origin. */
@@ -10,6 +10,8 @@ export interface DashboardConfig {
   /** Fee per unit of gas, e.g. `0.025usibyl`. */
   gasPrice: string;
   bech32Prefix: string;
+  /** The model the "Submit a job" form starts with; else the escrow's first active model. */
+  modelHash?: string;
   /** Localnet only: the public test mnemonic, whose first account the page signs with. */
   devMnemonic?: string;
 }
@@ -26,6 +28,10 @@ export async function loadConfig(): Promise<DashboardConfig> {
     if (value) {
       config[key] = value;
     }
+  }
+  const modelHash = query.get("modelHash");
+  if (modelHash) {
+    config.modelHash = modelHash;
   }
   const missing = FROM_URL.filter((key) => !config[key]);
   if (missing.length > 0) {

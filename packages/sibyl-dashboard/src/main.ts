@@ -19,6 +19,7 @@ import { fetchHolding, renderHolding } from "./holder.js";
 import { fetchJobs, renderJobs } from "./jobs.js";
 import { fetchOperators, renderOperators } from "./operators.js";
 import "./style.css";
+import { SAMPLE_DIGIT, defaultModel, parseHex, submitAndWait } from "./submit.js";
 import { findSigner } from "./wallet.js";
 
 function show(selector: "#error" | "#notice", text: string | undefined): void {
@@ -44,12 +45,13 @@ async function start(): Promise<void> {
   element("#chain").textContent =
     `Chain ${sibyl.chainId}, staking contract ${sibyl.stakingAddress}`;
   const signing = "sender" in sibyl ? sibyl : undefined;
+  let monikers = new Map<string, string>();
 
   const refresh = async () => {
     const operators = await fetchOperators(sibyl);
     renderOperators(operators, denom);
     if (signing) {
-      const monikers = new Map(operators.map((o) => [o.address, o.moniker]));
+      monikers = new Map(operators.map((o) => [o.address, o.moniker]));
       renderHolding(signing, await fetchHolding(signing, denom), denom, monikers, (operator) =>
         act(
           () => withdrawRewards(signing, operator),
@@ -103,6 +105,28 @@ async function start(): Promise<void> {
         (r) => `Claimed ${tokens(r.amount, denom)}.`,
       ),
     );
+
+    const jobForm = element<HTMLFormElement>("#job-form");
+    const model = jobForm.elements.namedItem("model") as HTMLInputElement;
+    const input = jobForm.elements.namedItem("input") as HTMLTextAreaElement;
+    model.value = await defaultModel(signing, config.modelHash);
+    element("#sample-digit").addEventListener("click", () => (input.value = SAMPLE_DIGIT));
+    jobForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const modelHash = model.value.trim().replace(/^0x/i, "").toLowerCase();
+      void act(
+        async () => {
+          const bytes = parseHex(input.value);
+          // The whole submission, waiting included, is one action: nothing else is sent meanwhile.
+          return submitAndWait(signing, modelHash, bytes, async (job, paid) => {
+            element("#submitted-job").textContent = String(job.jobId);
+            show("#notice", `Submitted job ${job.jobId} (paid ${paid}); waiting for it to settle…`);
+            renderJobs(await fetchJobs(signing, signing.sender), monikers);
+          });
+        },
+        (job) => `Job ${job.job.job_id} completed; its result is checked in the list below.`,
+      );
+    });
   }
   await refresh();
 }

@@ -3,12 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { type Browser, type Page, chromium } from "playwright-core";
-import { connectWithSigner, submitJob, waitForResult } from "sibyl-js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import type { DashboardConfig } from "../src/config.js";
 import { repoRoot } from "../../sibyl-js/test/chain/localnet.js";
 
 const { url, chainId, modelHash, operators } = inject("dashboard");
@@ -16,6 +13,8 @@ const { url, chainId, modelHash, operators } = inject("dashboard");
 const SELF_BOND = "10 000 000 usibyl";
 /** The page connects and reads the chain after it loads, and again after each transaction. */
 const POLL = { timeout: 15_000 };
+/** A job of the digits model settles within a few blocks of the operators' commit and reveal. */
+const SETTLE_MS = 90_000;
 
 let browser: Browser;
 
@@ -95,35 +94,38 @@ describe("the dashboard", () => {
     await page.close();
   });
 
-  it("shows the holder's settled job as verified", async () => {
-    // As a dApp would, with the dev wallet and the chain settings the page was served with.
-    const config = (await (await fetch(`${url}config.json`)).json()) as DashboardConfig;
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(config.devMnemonic!, {
-      prefix: config.bech32Prefix,
-    });
-    const sibyl = await connectWithSigner(
-      { rpc: new URL(config.rpc, url).href, chainId: config.chainId, escrow: config.escrow },
-      wallet,
-      config.gasPrice,
-    );
-    const digits = join(repoRoot, "models/digits");
-    const image = readFileSync(join(digits, "test_inputs.bin")).subarray(64, 128);
-    const label = readFileSync(join(digits, "test_labels.bin"))[1]!;
-    const { jobId } = await submitJob(sibyl, { modelHash, input: Uint8Array.from(image) });
-    await waitForResult(sibyl, jobId, { timeoutMs: 90_000, pollMs: 500 });
-    sibyl.disconnect();
-
+  it("submits a job from the page and shows it settled and verified", async () => {
     const page = await open();
+    await page.locator("#holder").waitFor();
+    // The form starts with the deployment's model; the dev wallet has submitted no job yet.
+    await expect.poll(() => page.inputValue("#job-form input[name=model]"), POLL).toBe(modelHash);
+    expect(await page.locator("#jobs tbody tr").count()).toBe(0);
+    expect(await page.textContent("#submitted-job")).toBe("none yet");
+
+    await page.click("#sample-digit");
+    const image = readFileSync(join(repoRoot, "models/digits/test_inputs.bin")).subarray(0, 64);
+    expect(await page.inputValue("#job-form textarea[name=input]")).toBe(image.toString("hex"));
+    const label = readFileSync(join(repoRoot, "models/digits/test_labels.bin"))[0]!;
+    await page.click("#job-form button[type=submit]");
+    // The holder's buttons are disabled until the job settles: one action at a time.
+    await expect.poll(() => page.isDisabled("#sample-digit"), POLL).toBe(true);
+
+    await expect.poll(() => page.textContent("#submitted-job"), POLL).toMatch(/^\d+$/);
+    const jobId = await page.textContent("#submitted-job");
+    await page
+      .locator("#notice", { hasText: `Job ${jobId} completed` })
+      .waitFor({ timeout: SETTLE_MS });
+    await expect.poll(() => page.isDisabled("#sample-digit"), POLL).toBe(false);
     const job = page.locator("#jobs tbody tr", {
       has: page.locator("td[data-field=id]", { hasText: new RegExp(`^${jobId}$`) }),
     });
     await expect
-      .poll(() => job.locator("td[data-field=status]").textContent(), POLL)
-      .toBe("completed");
+      .poll(() => job.locator("td[data-field=verification]").textContent(), POLL)
+      .toMatch(/^verified: signed by op-(alpha|beta|gamma), op-(alpha|beta|gamma)/);
+    expect(await job.locator("td[data-field=status]").textContent()).toBe("completed");
     expect(await job.locator("td[data-field=output]").textContent()).toBe(String(label));
-    expect(await job.locator("td[data-field=verification]").textContent()).toMatch(
-      /^verified: signed by op-(alpha|beta|gamma), op-(alpha|beta|gamma)/,
-    );
+    expect(await page.locator("#jobs tbody tr").count()).toBe(1);
+    expect(await page.locator("#error").isHidden()).toBe(true);
     const screenshot = process.env["SIBYL_DASHBOARD_SCREENSHOT"];
     if (screenshot) {
       await page.screenshot({ path: screenshot, fullPage: true });
