@@ -44,7 +44,7 @@ npx vite build --logLevel warn
 DEPLOYMENT="$deployment" MNEMONIC="$mnemonic" node -e '
 const d = JSON.parse(require("fs").readFileSync(process.env.DEPLOYMENT, "utf8"));
 const config = { rpc: "/rpc", chainId: d.chain_id, escrow: d.escrow, gasPrice: d.gas_price,
-  bech32Prefix: d.bech32_prefix };
+  bech32Prefix: d.bech32_prefix, modelHash: d.model_hash };
 if (process.env.MNEMONIC) config.devMnemonic = process.env.MNEMONIC;
 require("fs").writeFileSync("dist/config.json", JSON.stringify(config, null, 2));
 '
