@@ -105,3 +105,20 @@ async fn bad_jobs_are_reported_and_skipped_and_the_next_job_runs() {
         .await
         .expect("the node stops cleanly after bad jobs");
 }
+
+/// The localnet demo refuses to start without the release wasm, before it touches any chain.
+#[tokio::test]
+async fn the_localnet_demo_needs_the_release_wasm() {
+    let repo = tempfile::tempdir().unwrap();
+    let error = sibyl_devnet::demo::run(sibyl_devnet::demo::DemoOptions {
+        chain: sibyl_devnet::demo::DemoChain::Localnet,
+        repo_root: repo.path().to_path_buf(),
+        oracle_binary: Some("/nonexistent/sibyl-oracle".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    let text = format!("{error:#}");
+    assert!(text.contains("no release wasm in"), "{text}");
+    assert!(text.contains("scripts/build-wasm.sh"), "{text}");
+}

@@ -350,12 +350,31 @@ mod tests {
             "[discovery]\nmax_blocks_per_poll = 0",
             "[execution]\nmax_concurrent_jobs = 0",
             "[retry]\nmax_attempts = 0",
+            "[fetch]\nmax_fetches_per_host = 0",
         ] {
             assert!(matches!(
                 NodeConfig::from_toml(text),
                 Err(ConfigError::Invalid(_))
             ));
         }
+    }
+
+    #[test]
+    fn fetch_allowances_become_the_address_policy() {
+        let config = NodeConfig::from_toml(
+            "[fetch]\nallowed_hosts = [\"mirror.internal\"]\nallowed_ranges = [\"10.20.0.0/16\"]",
+        )
+        .unwrap();
+        let policy = config.fetch.address_policy().unwrap();
+        assert!(policy.allows_host("mirror.internal"));
+        assert!(policy.check("10.20.3.4".parse().unwrap()).is_ok());
+        assert!(policy.check("10.21.0.1".parse().unwrap()).is_err());
+        let err = NodeConfig::from_toml("[fetch]\nallowed_ranges = [\"10.20.0.0\"]").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("\"10.20.0.0\" is not a CIDR range"),
+            "{err}"
+        );
     }
 
     #[test]
