@@ -194,3 +194,20 @@ pub enum ContractError {
     #[error("unknown reply id {id}")]
     UnknownReply { id: u64 },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ContractError;
+
+    /// The oracle recognises a too-early reveal by this phrase (`sibyl_api::escrow`).
+    #[test]
+    fn a_too_early_reveal_names_the_phrase_nodes_retry_on() {
+        let error = ContractError::RevealPhaseNotOpen {
+            job_id: 1,
+            commit_deadline: 9,
+        };
+        assert!(error
+            .to_string()
+            .contains(sibyl_api::escrow::REVEAL_PHASE_NOT_OPEN));
+    }
+}

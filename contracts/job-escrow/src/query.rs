@@ -144,6 +144,7 @@ pub fn pending_work(
                 lifecycle::work_action(&job, &progress, commitment.is_some(), height);
             Ok(PendingWork {
                 job_id,
+                consumer: job.consumer.clone(),
                 model_hash: HexBinary::from(job.model_hash.as_slice()),
                 model_uri: model.uri,
                 input: input(deps, job_id, &job)?,

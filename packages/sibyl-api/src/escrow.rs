@@ -14,6 +14,9 @@ pub const CONTRACT_NAME: &str = "crates.io:sibyl-job-escrow";
 pub const MAX_QUERY_LIMIT: u32 = 30;
 /// `limit` used when a paginated query gives none.
 pub const DEFAULT_QUERY_LIMIT: u32 = 10;
+/// Part of the escrow's error for a reveal sent before the reveal phase opened: a node whose
+/// reveal lands a block early retries it instead of giving the job up.
+pub const REVEAL_PHASE_NOT_OPEN: &str = "open when every operator has committed";
 
 pub mod events;
 
@@ -452,6 +455,8 @@ pub enum WorkAction {
 #[cw_serde]
 pub struct PendingWork {
     pub job_id: u64,
+    /// Who submitted the job: operators bound the work they take on per consumer.
+    pub consumer: Addr,
     pub model_hash: HexBinary,
     pub model_uri: String,
     pub input: JobInput,

@@ -37,6 +37,10 @@ fn happy_path_k3_m2_pays_everyone_and_stores_the_output() {
         assert_eq!(work.len(), 1);
         assert_eq!(work[0].action, WorkAction::Commit);
         assert_eq!(work[0].job_id, job_id);
+        assert_eq!(
+            work[0].consumer, user,
+            "operators bound their work per consumer"
+        );
     }
 
     for operator in &assigned {

@@ -267,6 +267,7 @@ export interface PendingWork {
   action: WorkAction;
   commit_deadline: number;
   commitment?: Binary | null;
+  consumer: Addr;
   deadline_height: number;
   input: JobInput;
   input_hash: HexBinary;
