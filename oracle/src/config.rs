@@ -121,6 +121,9 @@ pub struct ExecutionConfig {
     pub backend: BackendChoice,
     /// Jobs fetched and executed at the same time. Default 8.
     pub max_concurrent_jobs: usize,
+    /// Of those, jobs of one consumer (more wait, without taking a slot), so that one consumer's
+    /// jobs cannot starve the others'. Default 4.
+    pub max_jobs_per_consumer: usize,
     /// For demos and tests of slashing only: answer every job wrongly (the output's last element
     /// shifted by this much). A node with it set gets slashed and jailed. Default none.
     pub test_fault_skew: Option<u8>,
@@ -131,6 +134,7 @@ impl Default for ExecutionConfig {
         ExecutionConfig {
             backend: BackendChoice::Auto,
             max_concurrent_jobs: 8,
+            max_jobs_per_consumer: 4,
             test_fault_skew: None,
         }
     }
@@ -195,6 +199,8 @@ pub struct FetchConfig {
     pub allowed_ranges: Vec<String>,
     /// Downloads at once from one host; more wait their turn. Default 2.
     pub max_fetches_per_host: u32,
+    /// Downloads started from one host per minute; more wait their turn. Default 600.
+    pub max_fetches_per_host_per_minute: u32,
 }
 
 impl Default for FetchConfig {
@@ -207,6 +213,7 @@ impl Default for FetchConfig {
             allowed_hosts: Vec::new(),
             allowed_ranges: Vec::new(),
             max_fetches_per_host: 2,
+            max_fetches_per_host_per_minute: 600,
         }
     }
 }
@@ -271,6 +278,11 @@ impl NodeConfig {
                 "execution.max_concurrent_jobs must be at least 1".into(),
             ));
         }
+        if self.execution.max_jobs_per_consumer == 0 {
+            return Err(ConfigError::Invalid(
+                "execution.max_jobs_per_consumer must be at least 1".into(),
+            ));
+        }
         if self.retry.max_attempts == 0 {
             return Err(ConfigError::Invalid(
                 "retry.max_attempts must be at least 1".into(),
@@ -279,6 +291,11 @@ impl NodeConfig {
         if self.fetch.max_fetches_per_host == 0 {
             return Err(ConfigError::Invalid(
                 "fetch.max_fetches_per_host must be at least 1".into(),
+            ));
+        }
+        if self.fetch.max_fetches_per_host_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "fetch.max_fetches_per_host_per_minute must be at least 1".into(),
             ));
         }
         self.fetch.address_policy()?;
@@ -349,8 +366,10 @@ mod tests {
             "[discovery]\nfull_sync_every_blocks = 0",
             "[discovery]\nmax_blocks_per_poll = 0",
             "[execution]\nmax_concurrent_jobs = 0",
+            "[execution]\nmax_jobs_per_consumer = 0",
             "[retry]\nmax_attempts = 0",
             "[fetch]\nmax_fetches_per_host = 0",
+            "[fetch]\nmax_fetches_per_host_per_minute = 0",
         ] {
             assert!(matches!(
                 NodeConfig::from_toml(text),

@@ -1,5 +1,6 @@
 //! The node's config file (`sibyl-oracle init` writes one, `run` reads it): the node's settings
-//! at the top level, `[chain]` for the chain it works on and `[key]` for its key file.
+//! at the top level, `[chain]` for the chain it works on, `[key]` for its key file and, when
+//! `sibyl-oracle signer` holds the attestation key, `[signer]` for where it is.
 //!
 //! Endpoints can be overridden by environment variables ([`RPC_ENV`], [`GRPC_ENV`]) and the key
 //! passphrase comes from `key.passphrase_file` or `SIBYL_KEY_PASSPHRASE`, so that a container or
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::cosmos::CosmosConfig;
 use crate::config::{ConfigError, NodeConfig};
+use crate::signer::config::RemoteSignerConfig;
 
 /// Overrides `chain.rpc`.
 pub const RPC_ENV: &str = "SIBYL_CHAIN_RPC";
@@ -24,6 +26,8 @@ pub struct OracleConfig {
     pub node: NodeConfig,
     pub chain: CosmosConfig,
     pub key: KeyConfig,
+    /// The remote signer of the attestations; `None`: the key file's attestation key signs.
+    pub signer: Option<RemoteSignerConfig>,
 }
 
 /// Where the operator's encrypted key file is.
@@ -74,8 +78,17 @@ impl OracleConfig {
             Some(value) => value.try_into()?,
             None => KeyConfig::default(),
         };
+        let signer = table
+            .remove("signer")
+            .map(|value| value.try_into())
+            .transpose()?;
         let node: NodeConfig = toml::Value::Table(table).try_into()?;
-        let mut config = OracleConfig { node, chain, key };
+        let mut config = OracleConfig {
+            node,
+            chain,
+            key,
+            signer,
+        };
         if let Some(rpc) = env(RPC_ENV) {
             config.chain.rpc = rpc;
         }
@@ -110,6 +123,9 @@ impl OracleConfig {
             resolve(path);
         }
         self.node.fetch.file_roots.iter_mut().for_each(resolve);
+        if let Some(signer) = self.signer.as_mut() {
+            signer.resolve_paths(base);
+        }
     }
 }
 
@@ -176,6 +192,13 @@ request_timeout = {request_timeout}
 file = {key_file}
 # passphrase_file = "/run/secrets/sibyl-passphrase"
 
+# With this section the attestation key stays with `sibyl-oracle signer` (docs/operator-security.md)
+# and the key file above may be an account key file (`sibyl-oracle keys export-account`).
+# [signer]
+# address = "unix:/run/sibyl/signer.sock"   # or "tcp:10.0.0.5:26660"
+# auth_key_file = "signer-auth.key"         # the file `sibyl-oracle signer init` wrote
+# request_timeout = 5000
+
 [discovery]
 # Page size of the escrow's PendingWork queries (capped to the escrow's limit).
 page_size = {page_size}
@@ -189,6 +212,9 @@ max_blocks_per_poll = {max_blocks}
 backend = "auto"
 # Jobs fetched and executed at the same time.
 max_concurrent_jobs = {max_jobs}
+# Of those, jobs of one consumer; more wait without taking a slot (one consumer cannot starve the
+# others).
+max_jobs_per_consumer = {per_consumer}
 # For demos and tests of slashing ONLY: answer every job wrongly (gets the operator slashed).
 # test_fault_skew = 1
 
@@ -213,6 +239,9 @@ allowed_ranges = []
 # Downloads at once from one host (more wait their turn), so that jobs naming one host cannot
 # make every node a crowd of connections to it.
 max_fetches_per_host = {per_host}
+# Downloads started from one host per minute (more wait), so that a stream of jobs naming one host
+# cannot make every node hammer it.
+max_fetches_per_host_per_minute = {per_host_per_minute}
 "#,
             data_dir = path(&self.data_dir),
             health = millis(node.health_max_block_age),
@@ -234,6 +263,7 @@ max_fetches_per_host = {per_host}
             full_sync = node.discovery.full_sync_every_blocks,
             max_blocks = node.discovery.max_blocks_per_poll,
             max_jobs = node.execution.max_concurrent_jobs,
+            per_consumer = node.execution.max_jobs_per_consumer,
             attempts = node.retry.max_attempts,
             initial_backoff = millis(node.retry.initial_backoff),
             max_backoff = millis(node.retry.max_backoff),
@@ -241,6 +271,7 @@ max_fetches_per_host = {per_host}
             max_input = node.fetch.max_input_bytes,
             http_timeout = millis(node.fetch.http_timeout),
             per_host = node.fetch.max_fetches_per_host,
+            per_host_per_minute = node.fetch.max_fetches_per_host_per_minute,
         )
     }
 }
@@ -288,6 +319,27 @@ mod tests {
             }
         );
         assert_eq!(config.key.file, PathBuf::from("operator.key"));
+        assert_eq!(config.signer, None);
+    }
+
+    #[test]
+    fn the_signer_section_names_a_remote_signer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oracle.toml");
+        let text = template()
+            .render()
+            .replace("# [signer]\n# address", "[signer]\naddress")
+            .replace("# auth_key_file", "auth_key_file");
+        std::fs::write(&path, &text).unwrap();
+        let signer = OracleConfig::load(&path).unwrap().signer.unwrap();
+        assert_eq!(signer.address.to_string(), "unix:/run/sibyl/signer.sock");
+        assert_eq!(signer.auth_key_file, dir.path().join("signer-auth.key"));
+        assert_eq!(signer.request_timeout, std::time::Duration::from_secs(5));
+        let bad = text.replace("unix:/run/sibyl/signer.sock", "/run/sibyl/signer.sock");
+        let error = OracleConfig::from_toml(&bad, no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unix:PATH or tcp:HOST:PORT"), "{error}");
     }
 
     /// Every setting of the node and the chain client appears in the template, so that a new

@@ -12,7 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::config_file::KeyConfig;
 use crate::keys::commands::{self, ImportArgs, NewArgs, RotateAttestationArgs, ShowArgs};
-use crate::keys::{KdfParams, OperatorKeys, EMBEDDED_CHAIN_PREFIX, FIRST_ATTESTATION_INDEX};
+use crate::keys::{
+    KdfParams, KeyFileKeys, OperatorKeys, EMBEDDED_CHAIN_PREFIX, FIRST_ATTESTATION_INDEX,
+};
 
 /// Environment variable read for the passphrase when no `--passphrase-file` is given.
 pub const PASSPHRASE_ENV: &str = "SIBYL_KEY_PASSPHRASE";
@@ -27,6 +29,25 @@ pub enum KeysCommand {
     Show(ShowKeyArgs),
     /// Move the attestation key to the next derivation index (then send RotateAttestationKey).
     RotateAttestation(RotateKeyArgs),
+    /// Write an account key file: the account key alone, for a node host whose attestation key
+    /// stays with `sibyl-oracle signer` (the full key file stays on the signer's host).
+    ExportAccount(ExportAccountArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportAccountArgs {
+    /// The full key file (with the mnemonic).
+    #[command(flatten)]
+    pub file: KeyFileArgs,
+    /// The account key file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The new file's passphrase, from this file (default: the full key file's passphrase).
+    #[arg(long)]
+    pub out_passphrase_file: Option<PathBuf>,
+    /// Replace an existing file at --out.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// Where the key file is and how its passphrase is given.
@@ -150,12 +171,40 @@ impl KeysCommand {
                 })?;
                 println!("{outcome}");
             }
+            KeysCommand::ExportAccount(args) => {
+                let passphrase = read_passphrase(args.file.passphrase_file.as_deref(), false)?;
+                let keys = OperatorKeys::load(&args.file.key_file, &passphrase)?;
+                let out_passphrase = match &args.out_passphrase_file {
+                    Some(path) => read_secret_file(path, "passphrase")?,
+                    None => passphrase,
+                };
+                keys.save_account_key(
+                    &args.out,
+                    &out_passphrase,
+                    &KdfParams::default(),
+                    args.overwrite,
+                )?;
+                println!(
+                    "wrote account key file {} for {} (no mnemonic, no attestation key: those \
+                     stay in {} on the signer's host)",
+                    args.out.display(),
+                    keys.account_address(),
+                    args.file.key_file.display()
+                );
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
 }
 
-/// Decrypts the key file that a config file names.
+/// Decrypts the key file that a config file names, which may be an account key file.
+pub fn load_key_file(config: &KeyConfig) -> anyhow::Result<KeyFileKeys> {
+    let passphrase = read_passphrase(config.passphrase_file.as_deref(), false)?;
+    crate::keys::load_key_file(&config.file, &passphrase)
+        .with_context(|| format!("cannot open the key file {}", config.file.display()))
+}
+
+/// Decrypts the key file that a config file names, which must hold the mnemonic.
 pub fn load_keys(config: &KeyConfig) -> anyhow::Result<OperatorKeys> {
     let passphrase = read_passphrase(config.passphrase_file.as_deref(), false)?;
     OperatorKeys::load(&config.file, &passphrase)

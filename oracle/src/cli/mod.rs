@@ -1,4 +1,4 @@
-//! The command line: `init`, `run`, `operator`, `deploy`, `keys`, `exec` and `demo`.
+//! The command line: `init`, `run`, `operator`, `deploy`, `keys`, `signer`, `exec` and `demo`.
 
 mod chain_args;
 mod demo;
@@ -9,6 +9,7 @@ mod keys;
 pub mod logging;
 mod operator;
 pub mod run;
+mod signer;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ pub use keys::KeysCommand;
 use logging::LogFormat;
 pub use operator::OperatorCommand;
 pub use run::RunArgs;
+pub use signer::SignerCommand;
 
 /// Sibyl oracle node: bit-exact AI inference for CosmWasm contracts.
 #[derive(Debug, Parser)]
@@ -54,6 +56,10 @@ pub enum Command {
     /// Create, import or show the operator's keys (account key and attestation key).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Hold the attestation key apart from the node and sign its results, never two different
+    /// results for one job (init, run).
+    #[command(subcommand)]
+    Signer(SignerCommand),
     /// Run one inference locally and print the output, its hash, the time and the device.
     Exec(ExecArgs),
     /// Start an in-process chain with the staking and escrow contracts and several operators,
@@ -67,7 +73,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         // The daemon and the chain commands report progress; the local tools only problems.
         let default_filter = match self.command {
-            Command::Run(_) | Command::Deploy(_) => "info",
+            Command::Run(_) | Command::Deploy(_) | Command::Signer(SignerCommand::Run(_)) => "info",
             _ => "warn",
         };
         logging::init(self.log_format, self.log_filter.as_deref(), default_filter);
@@ -77,6 +83,7 @@ impl Cli {
             Command::Operator(command) => command.run(),
             Command::Deploy(args) => args.run(),
             Command::Keys(command) => command.run(),
+            Command::Signer(command) => command.run(),
             Command::Exec(args) => args.run(),
             Command::Demo(args) => args.run(),
         }

@@ -15,15 +15,17 @@ use sibyl_infer::Engine;
 use sibyl_model::Limits;
 use tokio_util::sync::CancellationToken;
 
-use super::keys::load_keys;
+use super::keys::load_key_file;
 use crate::chain::cosmos::CosmosClient;
 use crate::chain::{query, ChainClient};
 use crate::config::{ContractsConfig, ExecutionConfig};
 use crate::config_file::OracleConfig;
+use crate::keys::{AccountKey, KeyFileKeys};
 use crate::node::executor::{EngineExecutor, Executor};
 use crate::node::faulty::FaultyExecutor;
 use crate::node::tasks::cancel_on_shutdown_signal;
 use crate::node::{self, DatabaseMode, NodeParts};
+use crate::signer::{AttestationSigner, RemoteSigner};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -35,16 +37,19 @@ pub struct RunArgs {
 impl RunArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let config = OracleConfig::load(&self.config)?;
-        let keys = load_keys(&config.key)?;
+        let keys = load_key_file(&config.key)?;
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         runtime.block_on(async move {
-            let client = connect(&config, &keys).await?;
+            let attestation_key = keys.attestation_pubkey();
+            let account = keys.account().clone();
+            let signer = attestation_signer(&config, keys).await?;
+            let client = connect(&config, &account, &attestation_key).await?;
             let executor = executor(&config.node.execution)?;
             let cancel = CancellationToken::new();
             tokio::spawn(cancel_on_shutdown_signal(cancel.clone()));
             let parts = NodeParts {
                 client,
-                keys: Arc::new(keys),
+                signer,
                 executor,
             };
             let running = node::start(config.node, parts, DatabaseMode::MustExist, cancel)
@@ -60,13 +65,64 @@ impl RunArgs {
     }
 }
 
-/// Connects as the operator and checks the chain, the contracts and the registration.
+/// The key file's attestation key, or the `[signer]` that holds it. A remote signer that holds
+/// another key is an error; one that is down now is not (the node commits meanwhile and
+/// reveals once it answers).
+async fn attestation_signer(
+    config: &OracleConfig,
+    keys: KeyFileKeys,
+) -> anyhow::Result<AttestationSigner> {
+    let Some(signer_config) = &config.signer else {
+        return match keys {
+            KeyFileKeys::Operator(keys) => Ok(AttestationSigner::local(keys.into_attestation())),
+            KeyFileKeys::Account { .. } => bail!(
+                "{} is an account key file, without the attestation key: add a [signer] section \
+                 naming the `sibyl-oracle signer` that holds it",
+                config.key.file.display()
+            ),
+        };
+    };
+    if let KeyFileKeys::Operator(_) = keys {
+        tracing::warn!(
+            key_file = %config.key.file.display(),
+            "a [signer] signs the attestations, but this host's key file holds the mnemonic and \
+             so the attestation key too: give this host an account key file \
+             (`sibyl-oracle keys export-account`)"
+        );
+    }
+    let expected = keys.attestation_pubkey();
+    let remote = RemoteSigner::new(signer_config, expected)
+        .map_err(|reason| anyhow::anyhow!("signer.auth_key_file: {reason}"))?;
+    match remote.public_key().await {
+        Ok(held) if held == expected => tracing::info!(
+            signer = %signer_config.address,
+            attestation_pubkey = %hex::encode(held),
+            "remote signer"
+        ),
+        Ok(held) => bail!(
+            "the signer at {} holds attestation key {}, but the key file names {}: point \
+             [signer] at this operator's signer",
+            signer_config.address,
+            hex::encode(held),
+            hex::encode(expected)
+        ),
+        Err(error) => tracing::warn!(
+            %error,
+            "the signer does not answer now; the node commits meanwhile and reveals once it does"
+        ),
+    }
+    Ok(AttestationSigner::Remote(Arc::new(remote)))
+}
+
+/// Connects as the operator and checks the chain, the contracts and the registration (with
+/// the attestation key it must sign with).
 pub async fn connect(
     config: &OracleConfig,
-    keys: &crate::keys::OperatorKeys,
+    account: &AccountKey,
+    attestation_pubkey: &[u8; 33],
 ) -> anyhow::Result<CosmosClient> {
     let watched = vec![config.node.contracts.escrow.clone()];
-    let client = CosmosClient::connect(&config.chain, keys, watched).await?;
+    let client = CosmosClient::connect(&config.chain, account, watched).await?;
     check_contracts(&client, &config.node.contracts).await?;
     let operator: Result<staking::OperatorResponse, _> = query(
         &client,
@@ -92,6 +148,14 @@ pub async fn connect(
             "jailed: `sibyl-oracle operator unjail` once the jail time is over"
         ),
         Ok(operator) => {
+            if operator.attestation_pubkey.as_slice() != attestation_pubkey.as_slice() {
+                tracing::warn!(
+                    registered = %hex::encode(operator.attestation_pubkey.as_slice()),
+                    key_file = %hex::encode(attestation_pubkey),
+                    "the staking contract has another attestation key for this operator: every \
+                     reveal will fail until `sibyl-oracle operator rotate-attestation-key`"
+                );
+            }
             tracing::info!(moniker = %operator.moniker, status = ?operator.status, "operator")
         }
     }

@@ -12,9 +12,10 @@ use url::Url;
 
 use super::address_policy::AddressPolicy;
 use super::content_store::ContentStore;
-use super::host_slots::HostSlots;
 use super::http_client::{self, check_url, forbidden_cause};
+use super::recent_fetches::RecentFetches;
 use super::FetchError;
+use crate::keyed_slots::KeyedSlots;
 
 /// Limits and permissions of a [`Fetcher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,8 @@ pub struct FetchConfig {
     pub addresses: AddressPolicy,
     /// Downloads at once from one host; more wait (within `timeout`).
     pub max_per_host: usize,
+    /// Downloads started from one host per minute; more wait (within `timeout`).
+    pub max_per_host_per_minute: usize,
 }
 
 impl Default for FetchConfig {
@@ -43,6 +46,7 @@ impl Default for FetchConfig {
             file_roots: Vec::new(),
             addresses: AddressPolicy::default(),
             max_per_host: 2,
+            max_per_host_per_minute: 600,
         }
     }
 }
@@ -66,7 +70,10 @@ pub struct Fetched {
 pub struct Fetcher {
     store: ContentStore,
     http: reqwest::Client,
-    host_slots: Arc<HostSlots>,
+    /// Downloads at once per host ([`host_key`]).
+    host_slots: Arc<KeyedSlots>,
+    /// Downloads started per host in the last minute.
+    recent_fetches: Arc<RecentFetches>,
     config: FetchConfig,
 }
 
@@ -84,7 +91,11 @@ impl Fetcher {
         Ok(Self {
             store,
             http,
-            host_slots: Arc::new(HostSlots::new(config.max_per_host)),
+            host_slots: Arc::new(KeyedSlots::new(config.max_per_host)),
+            recent_fetches: Arc::new(RecentFetches::new(
+                config.max_per_host_per_minute,
+                Duration::from_secs(60),
+            )),
             config,
         })
     }
@@ -230,7 +241,9 @@ impl Fetcher {
                 }
             }
         };
-        let _slot = self.host_slots.acquire(&url).await;
+        let host = host_key(&url);
+        let _slot = self.host_slots.acquire(&host).await;
+        self.recent_fetches.admit(&host).await;
         let mut response = self.http.get(url).send().await.map_err(http_error)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
@@ -264,5 +277,37 @@ fn io_error(path: &Path, source: std::io::Error) -> FetchError {
     FetchError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// One host of the per-host cap: `scheme://host:port`, the host without case.
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default().to_ascii_lowercase(),
+        url.port_or_known_default().unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_is_its_scheme_name_and_port() {
+        let key = |uri: &str| host_key(&Url::parse(uri).unwrap());
+        assert_eq!(
+            key("http://VICTIM.example:80/b"),
+            key("http://victim.example/a")
+        );
+        assert_ne!(
+            key("https://victim.example/a"),
+            key("http://victim.example/a")
+        );
+        assert_ne!(
+            key("http://victim.example:8080/a"),
+            key("http://victim.example/a")
+        );
     }
 }

@@ -7,8 +7,8 @@ mod address_policy;
 mod content_store;
 mod error;
 mod fetcher;
-mod host_slots;
 mod http_client;
+mod recent_fetches;
 
 pub use address_policy::{AddressPolicy, Refusal};
 pub use content_store::{verify, ContentStore};

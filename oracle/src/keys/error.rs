@@ -34,6 +34,9 @@ pub enum KeyError {
         source: std::io::Error,
     },
 
+    #[error("key file {path} holds the account key only (a node host's file, `keys export-account`); this needs the key file with the mnemonic")]
+    AccountKeyOnly { path: PathBuf },
+
     #[error("invalid mnemonic: {reason}")]
     InvalidMnemonic { reason: String },
 

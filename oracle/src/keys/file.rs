@@ -16,6 +16,11 @@
 //! Every header field is bound into the AEAD's associated data (see [`associated_data`]), so a
 //! changed address, public key, index or KDF parameter fails decryption just like a wrong
 //! passphrase; after decryption the keys are re-derived and compared with the header.
+//!
+//! An account key file (`"format": "sibyl-oracle-account-keyfile"`, `keys export-account`) has
+//! the same layout, but its ciphertext is the account key's 32-byte secret alone: the file of a
+//! node host whose attestation key is held by `sibyl-oracle signer`. Its header still names the
+//! attestation public key, which the node expects the signer to sign with.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -32,9 +37,11 @@ use super::hd::{account_path, attestation_path};
 use super::kdf::{KdfParams, SALT_LEN};
 use super::operator::OperatorKeys;
 use super::public::PublicKeyInfo;
+use super::signing::AccountKey;
 use super::KeyError;
 
 pub const KEY_FILE_FORMAT: &str = "sibyl-oracle-keyfile";
+pub const ACCOUNT_KEY_FILE_FORMAT: &str = "sibyl-oracle-account-keyfile";
 pub const KEY_FILE_VERSION: u32 = 1;
 /// Shortest passphrase accepted when a key file is written.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -119,6 +126,34 @@ impl OperatorKeys {
         kdf: &KdfParams,
         overwrite: bool,
     ) -> Result<(), KeyError> {
+        let phrase = self.mnemonic().phrase();
+        let secret = (KEY_FILE_FORMAT, phrase.as_bytes());
+        self.write_file(secret, path, passphrase, kdf, overwrite)
+    }
+
+    /// Writes an account key file: the account key alone, for a node host whose attestation key
+    /// stays with `sibyl-oracle signer`. Same rules as [`OperatorKeys::save`].
+    pub fn save_account_key(
+        &self,
+        path: &Path,
+        passphrase: &str,
+        kdf: &KdfParams,
+        overwrite: bool,
+    ) -> Result<(), KeyError> {
+        let key = self.account().secret_bytes();
+        let secret = (ACCOUNT_KEY_FILE_FORMAT, key.as_slice());
+        self.write_file(secret, path, passphrase, kdf, overwrite)
+    }
+
+    /// Seals `(format, secret)` under these keys' public header and writes it.
+    fn write_file(
+        &self,
+        (format, secret): (&str, &[u8]),
+        path: &Path,
+        passphrase: &str,
+        kdf: &KdfParams,
+        overwrite: bool,
+    ) -> Result<(), KeyError> {
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
             return Err(KeyError::PassphraseTooShort {
                 min: MIN_PASSPHRASE_CHARS,
@@ -130,15 +165,102 @@ impl OperatorKeys {
                 path: path.to_owned(),
             });
         }
-        let bytes = encrypt_document(self, passphrase, kdf)?;
+        let bytes = encrypt_document(format, self.public_section(), secret, passphrase, kdf)?;
         write_private_file(path, &bytes, overwrite)
     }
 
-    /// Reads and decrypts the key file at `path`.
+    /// Reads and decrypts the key file at `path`, which must hold the mnemonic.
     pub fn load(path: &Path, passphrase: &str) -> Result<Self, KeyError> {
-        let document = read_document(path)?;
-        decrypt_document(path, &document, passphrase)
+        match load_key_file(path, passphrase)? {
+            KeyFileKeys::Operator(keys) => Ok(keys),
+            KeyFileKeys::Account { .. } => Err(KeyError::AccountKeyOnly {
+                path: path.to_owned(),
+            }),
+        }
     }
+
+    fn public_section(&self) -> PublicSection {
+        PublicSection {
+            bech32_prefix: self.bech32_prefix().to_owned(),
+            account_address: self.account_address().to_owned(),
+            account_pubkey: self.account_pubkey(),
+            attestation_index: self.attestation_index(),
+            attestation_pubkey: self.attestation_pubkey(),
+        }
+    }
+}
+
+/// What a key file holds.
+#[derive(Debug)]
+pub enum KeyFileKeys {
+    /// The mnemonic, so both keys (`keys new`, `keys import`).
+    Operator(OperatorKeys),
+    /// The account key alone (`keys export-account`), with the public half of the attestation
+    /// key that a remote signer holds.
+    Account {
+        account: AccountKey,
+        attestation_pubkey: [u8; 33],
+    },
+}
+
+impl KeyFileKeys {
+    pub fn account(&self) -> &AccountKey {
+        match self {
+            Self::Operator(keys) => keys.account(),
+            Self::Account { account, .. } => account,
+        }
+    }
+
+    pub fn attestation_pubkey(&self) -> [u8; 33] {
+        match self {
+            Self::Operator(keys) => keys.attestation_pubkey(),
+            Self::Account {
+                attestation_pubkey, ..
+            } => *attestation_pubkey,
+        }
+    }
+}
+
+/// Reads and decrypts a key file of either kind.
+pub fn load_key_file(path: &Path, passphrase: &str) -> Result<KeyFileKeys, KeyError> {
+    let document = read_document(path)?;
+    let plaintext = decrypt_document(path, &document, passphrase)?;
+    let public = &document.public;
+    if document.format == ACCOUNT_KEY_FILE_FORMAT {
+        let secret: [u8; 32] = plaintext
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupted(path, "the account key is not 32 bytes"))?;
+        let key = k256::ecdsa::SigningKey::from_slice(&secret)
+            .map_err(|err| corrupted(path, format!("not a secp256k1 key ({err})")))?;
+        let account =
+            AccountKey::new(key, &public.bech32_prefix).map_err(|err| corrupted(path, err))?;
+        if account.address() != public.account_address || account.pubkey() != public.account_pubkey
+        {
+            return Err(corrupted(
+                path,
+                "the public key in the header does not match the encrypted account key",
+            ));
+        }
+        return Ok(KeyFileKeys::Account {
+            account,
+            attestation_pubkey: public.attestation_pubkey,
+        });
+    }
+    let phrase = std::str::from_utf8(&plaintext)
+        .map_err(|_| corrupted(path, "the decrypted mnemonic is not UTF-8"))?;
+    let keys = OperatorKeys::from_phrase(phrase, &public.bech32_prefix, public.attestation_index)
+        .map_err(|err| corrupted(path, err))?;
+    let matches = keys.account_address() == public.account_address
+        && keys.account_pubkey() == public.account_pubkey
+        && keys.attestation_pubkey() == public.attestation_pubkey;
+    if !matches {
+        return Err(corrupted(
+            path,
+            "the public keys in the header do not match the encrypted mnemonic",
+        ));
+    }
+    Ok(KeyFileKeys::Operator(keys))
 }
 
 /// The public keys recorded in a key file's header, read without the passphrase. The header is
@@ -160,7 +282,9 @@ pub fn read_public_info(path: &Path) -> Result<PublicKeyInfo, KeyError> {
 }
 
 fn encrypt_document(
-    keys: &OperatorKeys,
+    format: &str,
+    public: PublicSection,
+    secret: &[u8],
     passphrase: &str,
     kdf: &KdfParams,
 ) -> Result<Vec<u8>, KeyError> {
@@ -169,15 +293,9 @@ fn encrypt_document(
     fill_random(&mut salt)?;
     fill_random(&mut nonce)?;
     let mut document = KeyFileDocument {
-        format: KEY_FILE_FORMAT.to_owned(),
+        format: format.to_owned(),
         version: KEY_FILE_VERSION,
-        public: PublicSection {
-            bech32_prefix: keys.bech32_prefix().to_owned(),
-            account_address: keys.account_address().to_owned(),
-            account_pubkey: keys.account_pubkey(),
-            attestation_index: keys.attestation_index(),
-            attestation_pubkey: keys.attestation_pubkey(),
-        },
+        public,
         kdf: KdfSection {
             algorithm: KDF_ALGORITHM.to_owned(),
             version: KDF_VERSION,
@@ -194,18 +312,17 @@ fn encrypt_document(
     };
     let key = kdf.derive_key(passphrase, &salt)?;
     let cipher = XChaCha20Poly1305::new(Key::from_slice(key.as_slice()));
-    let phrase = keys.mnemonic().phrase();
     let aad = associated_data(&document);
     document.ciphertext = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
             Payload {
-                msg: phrase.as_bytes(),
+                msg: secret,
                 aad: &aad,
             },
         )
         .map_err(|_| KeyError::Encryption {
-            reason: "the cipher rejected the mnemonic".to_owned(),
+            reason: "the cipher rejected the secret".to_owned(),
         })?;
     let mut bytes = serde_json::to_vec_pretty(&document).map_err(|err| KeyError::Encryption {
         reason: format!("could not encode the key file: {err}"),
@@ -214,11 +331,12 @@ fn encrypt_document(
     Ok(bytes)
 }
 
+/// The document's secret (a mnemonic or an account key), authenticated with its header.
 fn decrypt_document(
     path: &Path,
     document: &KeyFileDocument,
     passphrase: &str,
-) -> Result<OperatorKeys, KeyError> {
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     if document.kdf.algorithm != KDF_ALGORITHM || document.kdf.version != KDF_VERSION {
         return Err(corrupted(
             path,
@@ -239,34 +357,18 @@ fn decrypt_document(
     let key = params.derive_key(passphrase, &document.kdf.salt)?;
     let cipher = XChaCha20Poly1305::new(Key::from_slice(key.as_slice()));
     let aad = associated_data(document);
-    let plaintext = Zeroizing::new(
-        cipher
-            .decrypt(
-                XNonce::from_slice(&document.cipher.nonce),
-                Payload {
-                    msg: &document.ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| KeyError::WrongPassphrase {
-                path: path.to_owned(),
-            })?,
-    );
-    let phrase = std::str::from_utf8(&plaintext)
-        .map_err(|_| corrupted(path, "the decrypted mnemonic is not UTF-8"))?;
-    let public = &document.public;
-    let keys = OperatorKeys::from_phrase(phrase, &public.bech32_prefix, public.attestation_index)
-        .map_err(|err| corrupted(path, err))?;
-    let matches = keys.account_address() == public.account_address
-        && keys.account_pubkey() == public.account_pubkey
-        && keys.attestation_pubkey() == public.attestation_pubkey;
-    if !matches {
-        return Err(corrupted(
-            path,
-            "the public keys in the header do not match the encrypted mnemonic",
-        ));
-    }
-    Ok(keys)
+    cipher
+        .decrypt(
+            XNonce::from_slice(&document.cipher.nonce),
+            Payload {
+                msg: &document.ciphertext,
+                aad: &aad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| KeyError::WrongPassphrase {
+            path: path.to_owned(),
+        })
 }
 
 /// Length-prefixed encoding of every header field, bound to the ciphertext as AEAD associated data.
@@ -323,7 +425,10 @@ fn read_document(path: &Path) -> Result<KeyFileDocument, KeyError> {
         .map_err(|err| io_error(path, err))?;
     let probe: FormatProbe = serde_json::from_slice(&bytes)
         .map_err(|err| corrupted(path, format!("not valid JSON ({err})")))?;
-    if probe.format.as_deref() != Some(KEY_FILE_FORMAT) {
+    if !matches!(
+        probe.format.as_deref(),
+        Some(KEY_FILE_FORMAT | ACCOUNT_KEY_FILE_FORMAT)
+    ) {
         return Err(corrupted(path, "not a sibyl-oracle key file"));
     }
     match probe.version {
@@ -341,7 +446,11 @@ fn read_document(path: &Path) -> Result<KeyFileDocument, KeyError> {
 }
 
 /// Writes `bytes` to `path` readable by the owner only, never leaving a partial file behind.
-fn write_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), KeyError> {
+pub(crate) fn write_private_file(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: bool,
+) -> Result<(), KeyError> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),

@@ -1,17 +1,15 @@
 //! The operator's decrypted keys in memory: the account key that signs transactions and the
 //! attestation key that signs results.
 
-use k256::ecdsa::signature::hazmat::PrehashSigner;
-use k256::ecdsa::signature::Signer;
-use k256::ecdsa::{Signature, SigningKey};
+use k256::ecdsa::SigningKey;
 use zeroize::Zeroizing;
 
-use super::address::{account_address, validate_prefix};
 use super::hd::{
-    account_path, attestation_path, check_attestation_index, compressed_pubkey, derive_signing_key,
-    Mnemonic, FIRST_ATTESTATION_INDEX,
+    account_path, attestation_path, check_attestation_index, derive_signing_key, Mnemonic,
+    FIRST_ATTESTATION_INDEX,
 };
 use super::public::PublicKeyInfo;
+use super::signing::{AccountKey, AttestationKey};
 use super::KeyError;
 
 /// Both operator keys, derived from one mnemonic (see [`super::hd`] for the paths).
@@ -20,11 +18,8 @@ use super::KeyError;
 /// `Debug` shows public data only.
 pub struct OperatorKeys {
     mnemonic: Mnemonic,
-    bech32_prefix: String,
-    account: SigningKey,
-    account_address: String,
-    attestation: SigningKey,
-    attestation_index: u32,
+    account: AccountKey,
+    attestation: AttestationKey,
     attestation_path: String,
 }
 
@@ -52,50 +47,66 @@ impl OperatorKeys {
         bech32_prefix: &str,
         attestation_index: u32,
     ) -> Result<Self, KeyError> {
-        validate_prefix(bech32_prefix)?;
         check_attestation_index(attestation_index)?;
         let seed = mnemonic.to_seed("");
-        let account = derive_signing_key(seed.as_slice(), &account_path())?;
-        let account_address = account_address(&compressed_pubkey(&account), bech32_prefix)?;
+        let account = AccountKey::new(
+            derive_signing_key(seed.as_slice(), &account_path())?,
+            bech32_prefix,
+        )?;
         let attestation_path = attestation_path(attestation_index)?;
-        let attestation = derive_signing_key(seed.as_slice(), &attestation_path)?;
+        let attestation = AttestationKey::new(
+            derive_signing_key(seed.as_slice(), &attestation_path)?,
+            attestation_index,
+        );
         Ok(Self {
             mnemonic,
-            bech32_prefix: bech32_prefix.to_owned(),
             account,
-            account_address,
             attestation,
-            attestation_index,
             attestation_path,
         })
     }
 
     pub fn bech32_prefix(&self) -> &str {
-        &self.bech32_prefix
+        self.account.bech32_prefix()
+    }
+
+    /// The account key on its own (what a node host needs when a remote signer attests).
+    pub fn account(&self) -> &AccountKey {
+        &self.account
+    }
+
+    /// The attestation key on its own (what `sibyl-oracle signer` needs).
+    pub fn attestation(&self) -> &AttestationKey {
+        &self.attestation
+    }
+
+    /// Gives up the mnemonic and the account key, keeping only the attestation key.
+    pub fn into_attestation(self) -> AttestationKey {
+        self.attestation
     }
 
     /// The account address under this key set's bech32 prefix.
     pub fn account_address(&self) -> &str {
-        &self.account_address
+        self.account.address()
     }
 
     /// The account address under another chain's prefix (same key, different bech32 prefix).
     pub fn account_address_with_prefix(&self, prefix: &str) -> Result<String, KeyError> {
-        account_address(&self.account_pubkey(), prefix)
+        self.account.address_with_prefix(prefix)
     }
 
     /// Compressed SEC1 public key of the account key.
     pub fn account_pubkey(&self) -> [u8; 33] {
-        compressed_pubkey(&self.account)
+        self.account.pubkey()
     }
 
     /// Compressed SEC1 public key of the attestation key, as registered in the staking contract.
     pub fn attestation_pubkey(&self) -> [u8; 33] {
-        compressed_pubkey(&self.attestation)
+        self.attestation.pubkey()
     }
 
     pub fn attestation_index(&self) -> u32 {
-        self.attestation_index
+        self.attestation.index()
     }
 
     /// The attestation key's derivation path, `m/44'/118'/<index>'/0/0`.
@@ -105,32 +116,17 @@ impl OperatorKeys {
 
     /// The account signing key, for transaction builders that need the key itself.
     pub fn account_signing_key(&self) -> &SigningKey {
-        &self.account
+        self.account.signing_key()
     }
 
-    /// Signs a 32-byte attestation digest with the attestation key: a 64-byte compact `r || s`
-    /// signature with low S, the form cosmwasm's `secp256k1_verify(digest, signature, pubkey)`
-    /// accepts.
+    /// Signs a 32-byte attestation digest with the attestation key ([`AttestationKey::sign`]).
     pub fn sign_attestation(&self, digest: &[u8; 32]) -> Result<[u8; 64], KeyError> {
-        let signature: Signature =
-            self.attestation
-                .sign_prehash(digest)
-                .map_err(|err| KeyError::Signing {
-                    reason: err.to_string(),
-                })?;
-        Ok(compact_low_s(signature))
+        self.attestation.sign(digest)
     }
 
-    /// Signs transaction sign-bytes with the account key the way the Cosmos SDK expects:
-    /// ECDSA over SHA-256 of the bytes, 64-byte compact `r || s`, low S.
+    /// Signs transaction sign-bytes with the account key ([`AccountKey::sign`]).
     pub fn sign_account(&self, sign_bytes: &[u8]) -> Result<[u8; 64], KeyError> {
-        let signature: Signature =
-            self.account
-                .try_sign(sign_bytes)
-                .map_err(|err| KeyError::Signing {
-                    reason: err.to_string(),
-                })?;
-        Ok(compact_low_s(signature))
+        self.account.sign(sign_bytes)
     }
 
     /// The attestation key and its proof of possession for `RegisterOperator` or
@@ -156,7 +152,7 @@ impl OperatorKeys {
     /// saves the key file and then sends `RotateAttestationKey` with the new public key.
     pub fn rotate_attestation(&mut self) -> Result<u32, KeyError> {
         let next =
-            self.attestation_index
+            self.attestation_index()
                 .checked_add(1)
                 .ok_or(KeyError::InvalidAttestationIndex {
                     index: u32::MAX,
@@ -164,8 +160,7 @@ impl OperatorKeys {
                 })?;
         let path = attestation_path(next)?;
         let seed = self.mnemonic.to_seed("");
-        self.attestation = derive_signing_key(seed.as_slice(), &path)?;
-        self.attestation_index = next;
+        self.attestation = AttestationKey::new(derive_signing_key(seed.as_slice(), &path)?, next);
         self.attestation_path = path;
         Ok(next)
     }
@@ -182,28 +177,28 @@ impl OperatorKeys {
     /// Everything public about these keys.
     pub fn public_info(&self) -> PublicKeyInfo {
         PublicKeyInfo {
-            bech32_prefix: self.bech32_prefix.clone(),
-            account_address: self.account_address.clone(),
+            bech32_prefix: self.bech32_prefix().to_owned(),
+            account_address: self.account_address().to_owned(),
             account_pubkey: self.account_pubkey(),
             account_path: account_path(),
-            attestation_index: self.attestation_index,
+            attestation_index: self.attestation_index(),
             attestation_pubkey: self.attestation_pubkey(),
             attestation_path: self.attestation_path.clone(),
         }
     }
 }
 
-/// k256 already produces low-S signatures; normalising again documents and enforces the contract.
-fn compact_low_s(signature: Signature) -> [u8; 64] {
-    let normalized = signature.normalize_s().unwrap_or(signature);
-    normalized.to_bytes().into()
+impl AsRef<AccountKey> for OperatorKeys {
+    fn as_ref(&self) -> &AccountKey {
+        &self.account
+    }
 }
 
 impl std::fmt::Debug for OperatorKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OperatorKeys")
-            .field("account_address", &self.account_address)
-            .field("attestation_index", &self.attestation_index)
+            .field("account_address", &self.account_address())
+            .field("attestation_index", &self.attestation_index())
             .field("secrets", &"<redacted>")
             .finish()
     }

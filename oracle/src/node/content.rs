@@ -34,6 +34,7 @@ impl ContentFetcher {
                     .address_policy()
                     .map_err(|error| FetchError::Config(error.to_string()))?,
                 max_per_host: config.max_fetches_per_host as usize,
+                max_per_host_per_minute: config.max_fetches_per_host_per_minute as usize,
             },
         )?;
         Ok(ContentFetcher {

@@ -198,8 +198,13 @@ impl<C: ChainClient> Discovery<C> {
             start_after = Some(last.job_id);
             for work in page.work {
                 pending.insert(work.job_id);
-                self.tracker
-                    .deliver(work.job_id, JobFact::Pending { work, height });
+                self.tracker.deliver(
+                    work.job_id,
+                    JobFact::Pending {
+                        work: Box::new(work),
+                        height,
+                    },
+                );
             }
         }
     }

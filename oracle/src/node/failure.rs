@@ -5,6 +5,7 @@ use sibyl_api::escrow::DeclineReason;
 
 use crate::chain::ChainError;
 use crate::fetch::FetchError;
+use crate::signer::SignError;
 use crate::store::{FailureKind, StoreError};
 
 use super::executor::ExecutionError;
@@ -27,7 +28,7 @@ pub enum JobFailure {
     #[error("the commitment on chain differs from the one built from the saved output and salt")]
     CommitmentMismatch,
     #[error("cannot sign the attestation: {0}")]
-    Signing(String),
+    Signing(#[from] SignError),
     #[error("{action} transaction: {error}")]
     Transaction {
         action: &'static str,
@@ -62,8 +63,11 @@ impl JobFailure {
                 "lost_commitment"
             }
             Self::Database(_) => "database",
+            Self::Signing(SignError::Unavailable { .. }) => "signer_unavailable",
+            Self::Signing(SignError::Refused(_)) => "signer_refused",
             Self::Signing(_) => "signing",
             Self::Transaction { error, .. } if error.is_transient() => "tx_unavailable",
+            Self::Transaction { error, .. } if reveal_phase_not_open(error) => "reveal_not_open",
             Self::Transaction { .. } => "tx_rejected",
             Self::WindowMissed { .. } => "window_missed",
         }
@@ -75,7 +79,8 @@ impl JobFailure {
             Self::Model(e) | Self::Input(e) => {
                 matches!(e, FetchError::Timeout { .. } | FetchError::Http { .. })
             }
-            Self::Transaction { error, .. } => error.is_transient(),
+            Self::Transaction { error, .. } => error.is_transient() || reveal_phase_not_open(error),
+            Self::Signing(error) => error.is_transient(),
             _ => false,
         }
     }
@@ -131,6 +136,13 @@ impl JobFailure {
             Self::WindowMissed { .. } => FailureKind::WindowMissed,
         }
     }
+}
+
+/// The escrow refused a reveal because its reveal phase opens a block later than the node saw
+/// it open (the query and the transaction ran at different heights): the next try succeeds.
+fn reveal_phase_not_open(error: &ChainError) -> bool {
+    matches!(error, ChainError::TxRejected(message)
+        if message.contains(sibyl_api::escrow::REVEAL_PHASE_NOT_OPEN))
 }
 
 fn fetch_label(error: &FetchError) -> &'static str {
@@ -193,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn transactions_are_retried_only_while_the_chain_is_unavailable() {
+    fn transactions_are_retried_while_the_chain_is_down_or_the_reveal_phase_not_yet_open() {
         let tx = |error| JobFailure::Transaction {
             action: "commit",
             error,
@@ -206,6 +218,33 @@ mod tests {
         assert_eq!(rejected.label(), "tx_rejected");
         assert_eq!(rejected.next_step(), NextStep::GiveUp);
         assert_eq!(unavailable.final_step(), NextStep::GiveUp);
+        let early = tx(ChainError::TxRejected(format!(
+            "failed to execute message; message index: 0: reveals of job 1 {} or after height \
+             421: execute wasm contract failed",
+            sibyl_api::escrow::REVEAL_PHASE_NOT_OPEN
+        )));
+        assert_eq!(early.label(), "reveal_not_open");
+        assert_eq!(early.next_step(), NextStep::Retry, "a block later it opens");
+    }
+
+    #[test]
+    fn a_signer_that_is_down_is_waited_for_and_a_refusal_is_final() {
+        let down = JobFailure::Signing(SignError::Unavailable {
+            address: "unix:/run/signer.sock".into(),
+            reason: "connection refused".into(),
+        });
+        assert_eq!(down.label(), "signer_unavailable");
+        assert_eq!(down.next_step(), NextStep::Retry);
+        let refused = JobFailure::Signing(SignError::Refused(crate::signer::Refusal::DoubleSign {
+            job_id: 4,
+            signed_output_hash: [1; 32],
+        }));
+        assert_eq!(refused.label(), "signer_refused");
+        assert_eq!(refused.next_step(), NextStep::GiveUp);
+        assert!(
+            refused.to_string().contains("double-signing guard"),
+            "{refused}"
+        );
     }
 
     #[test]

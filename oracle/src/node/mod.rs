@@ -32,7 +32,8 @@ use tokio_util::sync::CancellationToken;
 use crate::chain::ChainClient;
 use crate::config::{ConfigError, NodeConfig};
 use crate::fetch::{ContentStore, FetchError};
-use crate::keys::OperatorKeys;
+use crate::keyed_slots::KeyedSlots;
+use crate::signer::AttestationSigner;
 use crate::store::StoreError;
 use content::ContentFetcher;
 use discovery::Discovery;
@@ -66,8 +67,8 @@ pub enum NodeError {
 pub struct NodeParts<C: ChainClient> {
     /// The chain, as the operator's account.
     pub client: C,
-    /// The operator's keys (the attestation key signs results).
-    pub keys: Arc<OperatorKeys>,
+    /// Signs the results' attestations.
+    pub signer: AttestationSigner,
     /// Runs the models (shared between nodes in the demo).
     pub executor: Arc<dyn Executor>,
 }
@@ -148,11 +149,12 @@ pub async fn start<C: ChainClient>(
         chain_id: parts.client.chain_id().to_string(),
         escrow: config.contracts.escrow.clone(),
         operator: operator.clone(),
-        keys: parts.keys,
+        signer: parts.signer,
         records: records.clone(),
         content,
         executor: parts.executor,
         execution_slots: Semaphore::new(config.execution.max_concurrent_jobs),
+        consumer_slots: KeyedSlots::new(config.execution.max_jobs_per_consumer),
         submitter,
         metrics: metrics.clone(),
         limits: config.fetch.clone(),

@@ -20,7 +20,7 @@ use cosmwasm_std::{Coin, Uint256};
 use serde::Deserialize;
 
 use crate::chain::{ChainClient, ChainError, ChainEvent, TxOutcome};
-use crate::keys::OperatorKeys;
+use crate::keys::AccountKey;
 pub use config::{CosmosConfig, GasPrice};
 use grpc::Grpc;
 use rpc::Rpc;
@@ -78,9 +78,10 @@ impl CosmosClient {
     /// `watched`: the contracts whose events the node follows.
     pub async fn connect(
         config: &CosmosConfig,
-        keys: &OperatorKeys,
+        keys: &impl AsRef<AccountKey>,
         watched: Vec<String>,
     ) -> Result<Self, ConnectError> {
+        let keys = keys.as_ref();
         config.validate()?;
         let unreachable = |endpoint, url: &str| {
             let url = url.to_string();
@@ -106,13 +107,13 @@ impl CosmosClient {
             });
         }
         let account = keys
-            .account_address_with_prefix(&config.bech32_prefix)
+            .address_with_prefix(&config.bech32_prefix)
             .map_err(|e| ConnectError::Key(e.to_string()))?;
         // Any answer proves the gRPC endpoint serves this chain's state.
         grpc.account(&account)
             .await
             .map_err(unreachable("gRPC", &config.grpc))?;
-        let key = SigningKey::from_slice(&keys.account_signing_key().to_bytes())
+        let key = SigningKey::from_slice(&keys.signing_key().to_bytes())
             .map_err(|e| ConnectError::Key(e.to_string()))?;
         let signer = Signer::new(
             key,

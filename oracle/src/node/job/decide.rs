@@ -70,6 +70,7 @@ mod tests {
     fn work(action: WorkAction) -> PendingWork {
         PendingWork {
             job_id: 1,
+            consumer: cosmwasm_std::Addr::unchecked("consumer"),
             model_hash: HexBinary::from(vec![1; 32]),
             model_uri: "file:///m".into(),
             input: JobInput::Inline {

@@ -24,13 +24,14 @@ use super::records::Records;
 use super::submitter::Submitter;
 use super::telemetry::NodeMetrics;
 use crate::config::{FetchConfig, RetryConfig};
-use crate::keys::OperatorKeys;
+use crate::keyed_slots::KeyedSlots;
+use crate::signer::AttestationSigner;
 
 /// A chain fact about one job, from discovery to the job's task.
 #[derive(Clone, Debug)]
 pub enum JobFact {
     /// The escrow's `PendingWork` entry for the job, read when block `height` was the latest.
-    Pending { work: PendingWork, height: u64 },
+    Pending { work: Box<PendingWork>, height: u64 },
     /// The job is no longer open; its final state as the escrow reports it.
     Settled(Box<JobResponse>),
 }
@@ -40,12 +41,14 @@ pub struct JobContext {
     pub chain_id: String,
     pub escrow: String,
     pub operator: String,
-    pub keys: Arc<OperatorKeys>,
+    pub signer: AttestationSigner,
     pub records: Records,
     pub content: ContentFetcher,
     pub executor: Arc<dyn Executor>,
     /// Bounds the jobs fetched and executed at once (waiting for a phase takes no slot).
     pub execution_slots: Semaphore,
+    /// Bounds those of one consumer; taken before an execution slot.
+    pub consumer_slots: KeyedSlots,
     pub submitter: Submitter,
     pub metrics: NodeMetrics,
     pub limits: FetchConfig,

@@ -16,6 +16,7 @@ use super::decide::Step;
 use super::JobContext;
 use crate::chain::TxOutcome;
 use crate::metrics::TxKind;
+use crate::signer::AttestationRequest;
 use crate::store::{
     Assignment, Decline, Execution, Failure, JobRecord, SettlementOutcome, StoreError, TxRef,
 };
@@ -184,6 +185,8 @@ impl JobContext {
     async fn execute(&self, work: &PendingWork) -> Result<Vec<u8>, JobFailure> {
         let model_hash = hash32("model_hash", work.model_hash.as_slice())?;
         let input_hash = hash32("input_hash", work.input_hash.as_slice())?;
+        // One consumer's jobs wait here, not in the execution slots everybody shares.
+        let _consumer_slot = self.consumer_slots.acquire(work.consumer.as_str()).await;
         // The node stops only by cancelling the tasks: the semaphore is never closed.
         let _slot = self
             .execution_slots
@@ -279,18 +282,15 @@ impl JobContext {
         if record.commit.is_none() {
             self.record_landed_commit(job_id, height).await?;
         }
-        let digest = attestation::attestation_digest(
-            &self.chain_id,
-            &self.escrow,
+        let request = AttestationRequest {
+            chain_id: self.chain_id.clone(),
+            escrow: self.escrow.clone(),
             job_id,
-            &record.assignment.model_hash,
-            &record.assignment.input_hash,
-            &execution.output_hash,
-        );
-        let signature = self
-            .keys
-            .sign_attestation(&digest)
-            .map_err(|e| JobFailure::Signing(e.to_string()))?;
+            model_hash: record.assignment.model_hash,
+            input_hash: record.assignment.input_hash,
+            output_hash: execution.output_hash,
+        };
+        let signature = self.signer.sign(&request).await?;
         let msg = ExecuteMsg::Reveal {
             job_id,
             operator: self.operator.clone(),
