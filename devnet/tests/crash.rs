@@ -6,6 +6,7 @@ mod common;
 use common::Network;
 use sibyl_api::escrow::{JobStatus, OperatorOutcome};
 use sibyl_oracle::node::{self, DatabaseMode, NodeError, NodeParts};
+use sibyl_oracle::signer::AttestationSigner;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -71,7 +72,7 @@ async fn a_missing_database_is_an_error_on_restart() {
         network.node_config(0),
         NodeParts {
             client: network.chain.client(&operator.address),
-            keys: operator.keys.clone(),
+            signer: AttestationSigner::local(operator.keys.attestation().clone()),
             executor: network.executor.clone(),
         },
         DatabaseMode::MustExist,
@@ -97,7 +98,7 @@ async fn a_corrupted_database_is_an_error() {
         config,
         NodeParts {
             client: network.chain.client(&operator.address),
-            keys: operator.keys.clone(),
+            signer: AttestationSigner::local(operator.keys.attestation().clone()),
             executor: network.executor.clone(),
         },
         DatabaseMode::CreateIfMissing,

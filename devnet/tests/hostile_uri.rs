@@ -2,7 +2,8 @@
 //! the operators' own network (here 127.0.0.1, where a listener counts connections): no node
 //! connects, each declines the job as input-unavailable with the refusal counted as
 //! `fetch_forbidden`, and the nodes go on serving. A download that would keep the nodes busy: it
-//! stops as soon as the job is cancelled.
+//! stops as soon as the job is cancelled. Jobs of one consumer that stall the nodes' downloads:
+//! they hold one execution slot per node, and another consumer's job is served meanwhile.
 
 mod common;
 
@@ -13,8 +14,10 @@ use std::time::{Duration, Instant};
 use common::Network;
 use sha2::{Digest, Sha256};
 use sibyl_api::escrow::{DeclineReason, ExecuteMsg, JobStatus};
+use sibyl_devnet::chain::EmbeddedChain;
 use sibyl_oracle::chain::execute;
-use sibyl_oracle::node::DatabaseMode;
+use sibyl_oracle::config::NodeConfig;
+use sibyl_oracle::node::{DatabaseMode, RunningNode};
 use sibyl_oracle::store::SettlementOutcome;
 use tokio::io::AsyncWriteExt;
 
@@ -77,17 +80,7 @@ async fn nodes_refuse_a_uri_inside_their_network_and_decline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_download_stops_when_its_job_is_cancelled() {
     let network = Network::start(OPERATORS, 0).await;
-    let mut nodes = Vec::new();
-    for operator in 0..OPERATORS as usize {
-        let mut config = network.node_config(operator);
-        // The dripping server plays a mirror the operators allowed.
-        config.fetch.allowed_ranges = vec!["127.0.0.1/32".into()];
-        nodes.push(
-            network
-                .start_node_with(operator, config, DatabaseMode::CreateIfMissing)
-                .await,
-        );
-    }
+    let nodes = start_nodes_allowing_the_server(&network, |_| {}).await;
     let image = network.digits.samples()[0].image.clone();
     let (address, open) = spawn_dripping_server(image.len()).await;
     let job_id = network
@@ -123,6 +116,74 @@ async fn a_download_stops_when_its_job_is_cancelled() {
         node.stop();
         node.wait().await.expect("the node stops cleanly");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_consumers_stalled_jobs_leave_room_for_another_consumers() {
+    let network = Network::start(OPERATORS, 0).await;
+    let nodes = start_nodes_allowing_the_server(&network, |config| {
+        // Two execution slots, one of them at most for one consumer; the host cap out of the way.
+        config.execution.max_concurrent_jobs = 2;
+        config.execution.max_jobs_per_consumer = 1;
+        config.fetch.max_fetches_per_host = 8;
+    })
+    .await;
+    let image = network.digits.samples()[0].image.clone();
+    let (address, open) = spawn_dripping_server(image.len()).await;
+    let hog = EmbeddedChain::address("hog");
+    for index in 0..3u8 {
+        network
+            .submit_remote_as(
+                &hog,
+                [index; 32],
+                format!("http://{address}/stall-{index}.bin"),
+                image.len(),
+            )
+            .await;
+    }
+    wait_until("each node downloads one of the hog's inputs", || {
+        open.load(Ordering::SeqCst) == OPERATORS as usize
+    })
+    .await;
+    network.wait_blocks(3).await;
+    assert_eq!(
+        open.load(Ordering::SeqCst),
+        OPERATORS as usize,
+        "a node runs more than one job of one consumer"
+    );
+
+    // The hog's drips take 13 s each; another consumer's job goes through meanwhile.
+    let good = network.submit(&image, OPERATORS, 2).await;
+    let job = network.wait_settled(good).await;
+    assert_eq!(job.job.status, JobStatus::Completed);
+    assert!(
+        open.load(Ordering::SeqCst) > 0,
+        "the job waited for the hog's downloads"
+    );
+    for node in nodes {
+        node.stop();
+        node.wait().await.expect("the node stops cleanly");
+    }
+}
+
+/// Every operator's node, allowed to fetch from the test's servers on 127.0.0.1 (a mirror the
+/// operators allowed), with `edit` applied to its config.
+async fn start_nodes_allowing_the_server(
+    network: &Network,
+    edit: impl Fn(&mut NodeConfig),
+) -> Vec<RunningNode> {
+    let mut nodes = Vec::new();
+    for operator in 0..OPERATORS as usize {
+        let mut config = network.node_config(operator);
+        config.fetch.allowed_ranges = vec!["127.0.0.1/32".into()];
+        edit(&mut config);
+        nodes.push(
+            network
+                .start_node_with(operator, config, DatabaseMode::CreateIfMissing)
+                .await,
+        );
+    }
+    nodes
 }
 
 /// Answers each request with a `len`-byte body, one byte every 200 ms; counts the connections

@@ -16,6 +16,7 @@ use sibyl_oracle::keys::OperatorKeys;
 use sibyl_oracle::node::executor::Executor;
 use sibyl_oracle::node::faulty::FaultyExecutor;
 use sibyl_oracle::node::{self, DatabaseMode, NodeParts, RunningNode};
+use sibyl_oracle::signer::AttestationSigner;
 
 /// The bech32 prefix of the embedded chain's addresses (MockApi's).
 pub const ADDRESS_PREFIX: &str = "cosmwasm";
@@ -148,6 +149,8 @@ pub fn node_config(data_dir: &Path, operator: &Operator, deployment: &Deployment
     config.contracts.escrow = deployment.escrow.clone();
     config.contracts.staking = deployment.staking.clone();
     config.execution.max_concurrent_jobs = 16;
+    // All the demo's jobs come from one consumer.
+    config.execution.max_jobs_per_consumer = 16;
     // The demo serves models from its own directory with file:// URIs.
     config.fetch.file_roots = vec![super::dataset::models_dir(data_dir)];
     config
@@ -175,7 +178,7 @@ pub async fn start_node(
         config,
         NodeParts {
             client,
-            keys: operator.keys.clone(),
+            signer: AttestationSigner::local(operator.keys.attestation().clone()),
             executor,
         },
         DatabaseMode::CreateIfMissing,

@@ -3,7 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -11,6 +11,8 @@ use sibyl_oracle::config::BackendChoice;
 use sibyl_oracle::keys::{read_public_info, OperatorKeys};
 
 use super::chain::Localnet;
+use super::process::ChildProcess;
+use super::signer::SignerNode;
 
 /// The key files' passphrase; these keys only guard test tokens on a throwaway chain.
 pub const PASSPHRASE: &str = "localnet passphrase";
@@ -18,8 +20,8 @@ pub const PASSPHRASE: &str = "localnet passphrase";
 const CONFIG_FILE: &str = "sibyl-oracle.toml";
 const KEY_FILE: &str = "sibyl-oracle.key";
 const LOG_FILE: &str = "node.log";
-/// How long `stop` waits for a node to finish after SIGTERM before it kills it.
-const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The node host's key file once a signer holds the attestation key.
+const ACCOUNT_KEY_FILE: &str = "sibyl-oracle-account.key";
 
 /// The `sibyl-oracle` executable and how every command of it is run here.
 #[derive(Clone, Debug)]
@@ -79,7 +81,7 @@ pub struct OperatorNode {
     /// Where the node serves `/metrics` and `/healthz`.
     pub metrics: SocketAddr,
     binary: OracleBinary,
-    process: Option<Child>,
+    process: ChildProcess,
 }
 
 impl OperatorNode {
@@ -115,11 +117,11 @@ impl OperatorNode {
         let node = OperatorNode {
             name: name.to_string(),
             address: read_public_info(&dir.join(KEY_FILE))?.account_address,
+            process: ChildProcess::new(format!("the node of {name}"), dir.join(LOG_FILE)),
             dir,
             config,
             metrics,
             binary: binary.clone(),
-            process: None,
         };
         node.edit_config(|table| {
             table.insert("metrics_listen".into(), metrics.to_string().into());
@@ -181,24 +183,40 @@ impl OperatorNode {
     /// Starts `sibyl-oracle run` with `log_filter`; its log goes to `dir/node.log`, appended
     /// across restarts.
     pub fn start(&mut self, log_filter: &str) -> anyhow::Result<()> {
-        if self.process.is_some() {
-            bail!("{} runs already", self.name);
-        }
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.log_path())?;
-        let child = self
-            .binary
-            .command()
+        let mut command = self.binary.command();
+        command
             .args(["run", "--config", path_str(&self.config)?])
-            .args(["--log-filter", log_filter])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("cannot start the node of {}", self.name))?;
-        self.process = Some(child);
-        Ok(())
+            .args(["--log-filter", log_filter]);
+        self.process.start(command)
+    }
+
+    /// Hands the attestation key to `signer`: the full key file moves to the signer's
+    /// directory, the node keeps an account key file (`keys export-account`) and names the
+    /// signer in its `[signer]` section. Run it after `register`, which needs the full file.
+    pub fn use_signer(&self, signer: &SignerNode) -> anyhow::Result<()> {
+        let full = self.dir.join(KEY_FILE);
+        let account = self.dir.join(ACCOUNT_KEY_FILE);
+        self.binary.run(
+            "sibyl-oracle keys export-account",
+            &[
+                "keys",
+                "export-account",
+                "--key-file",
+                path_str(&full)?,
+                "--out",
+                path_str(&account)?,
+            ],
+        )?;
+        std::fs::rename(&full, signer.key_file())
+            .with_context(|| format!("cannot move {} to the signer", full.display()))?;
+        let address = signer.address();
+        let auth_key = signer.auth_key_file().display().to_string();
+        self.edit_config(|table| {
+            section(table, "key").insert("file".into(), ACCOUNT_KEY_FILE.into());
+            let remote = section(table, "signer");
+            remote.insert("address".into(), address.into());
+            remote.insert("auth_key_file".into(), auth_key.into());
+        })
     }
 
     /// Waits until the node's `/healthz` answers 200 (it follows the chain), or fails with the
@@ -225,40 +243,22 @@ impl OperatorNode {
 
     /// SIGTERM, then a wait for the node's clean exit (SIGKILL after a grace period).
     pub fn stop(&mut self) {
-        let Some(mut child) = self.process.take() else {
-            return;
-        };
-        terminate(&child);
-        let deadline = Instant::now() + STOP_GRACE;
-        while Instant::now() < deadline {
-            if matches!(child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
+        self.process.stop();
     }
 
     /// SIGKILL: no chance to clean up.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.process.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.process.kill();
     }
 
     /// The node process still runs.
     pub fn is_running(&mut self) -> bool {
-        match &mut self.process {
-            Some(child) => matches!(child.try_wait(), Ok(None)),
-            None => false,
-        }
+        self.process.is_running()
     }
 
     /// Resident memory of the node process, in KiB: (current, peak), where the OS reports it.
     pub fn memory_kib(&self) -> Option<(u64, u64)> {
-        let pid = self.process.as_ref()?.id();
+        let pid = self.process.pid()?;
         crate::memory::process_memory_kib(&format!("/proc/{pid}/status"))
     }
 
@@ -277,26 +277,16 @@ impl OperatorNode {
     }
 
     pub fn log_path(&self) -> PathBuf {
-        self.dir.join(LOG_FILE)
+        self.process.log_path().clone()
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+        self.process.log()
     }
 
     /// The warnings and errors of the node's log.
     pub fn problems(&self) -> String {
-        self.log()
-            .lines()
-            .filter(|line| line.contains("WARN") || line.contains("ERROR"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-impl Drop for OperatorNode {
-    fn drop(&mut self) {
-        self.kill();
+        self.process.problems()
     }
 }
 
@@ -309,26 +299,13 @@ pub fn counter_total(metrics: &str, name: &str) -> f64 {
         .sum()
 }
 
-#[cfg(unix)]
-fn terminate(child: &Child) {
-    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill(2) with a PID of our own child and a valid signal number.
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn terminate(_child: &Child) {}
-
 /// A TCP port free on 127.0.0.1 right now.
 fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
 /// The table `name` of `table`, created when missing.
-fn section<'a>(table: &'a mut toml::Table, name: &str) -> &'a mut toml::Table {
+pub(super) fn section<'a>(table: &'a mut toml::Table, name: &str) -> &'a mut toml::Table {
     let value = table
         .entry(name)
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -338,7 +315,7 @@ fn section<'a>(table: &'a mut toml::Table, name: &str) -> &'a mut toml::Table {
     value.as_table_mut().expect("a table was just put there")
 }
 
-fn path_str(path: &Path) -> anyhow::Result<&str> {
+pub(super) fn path_str(path: &Path) -> anyhow::Result<&str> {
     path.to_str()
         .with_context(|| format!("{} is not valid UTF-8", path.display()))
 }

@@ -20,6 +20,7 @@ use sibyl_oracle::chain::{execute, query, ChainClient};
 use sibyl_oracle::config::NodeConfig;
 use sibyl_oracle::node::executor::{EngineExecutor, Executor};
 use sibyl_oracle::node::{DatabaseMode, RunningNode};
+use sibyl_oracle::signer::AttestationSigner;
 use sibyl_oracle::store::JobRecord;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
@@ -127,7 +128,7 @@ impl Network {
             config,
             sibyl_oracle::node::NodeParts {
                 client,
-                keys: op.keys.clone(),
+                signer: AttestationSigner::local(op.keys.attestation().clone()),
                 executor,
             },
             mode,
@@ -162,7 +163,20 @@ impl Network {
     /// Submits a job of the digits model whose input is `size` bytes hashing to `hash` at `uri`
     /// (k = every operator, m = 2).
     pub async fn submit_remote(&self, hash: [u8; 32], uri: String, size: usize) -> u64 {
-        self.submit_job(
+        self.submit_remote_as(&self.accounts.consumer, hash, uri, size)
+            .await
+    }
+
+    /// [`Network::submit_remote`] from another consumer account (funded here).
+    pub async fn submit_remote_as(
+        &self,
+        consumer: &str,
+        hash: [u8; 32],
+        uri: String,
+        size: usize,
+    ) -> u64 {
+        self.submit_job_as(
+            consumer,
             self.model.hash(),
             JobInput::Remote {
                 hash: HexBinary::from(hash.to_vec()),
@@ -183,7 +197,26 @@ impl Network {
         redundancy: u32,
         quorum: u32,
     ) -> u64 {
-        let consumer = self.chain.client(&self.accounts.consumer);
+        self.submit_job_as(
+            &self.accounts.consumer,
+            model_hash,
+            input,
+            redundancy,
+            quorum,
+        )
+        .await
+    }
+
+    /// [`Network::submit_job`] from `consumer_address` (funded here).
+    pub async fn submit_job_as(
+        &self,
+        consumer_address: &str,
+        model_hash: [u8; 32],
+        input: JobInput,
+        redundancy: u32,
+        quorum: u32,
+    ) -> u64 {
+        let consumer = self.chain.client(consumer_address);
         let model_hash = HexBinary::from(model_hash.to_vec());
         let price: PriceResponse = query(
             &consumer,
@@ -199,7 +232,7 @@ impl Network {
             .expect("price fits")
             .u128();
         self.chain
-            .mint(&self.accounts.consumer, coin(amount))
+            .mint(consumer_address, coin(amount))
             .await
             .expect("fund consumer");
         let tx = execute(

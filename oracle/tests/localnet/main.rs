@@ -6,9 +6,11 @@
 //! `cargo test -p sibyl-oracle --test localnet -- --ignored`. They share one chain, so they
 //! take turns (the outage test stops it).
 
+mod callback;
 mod demo;
 mod gas;
 mod harness;
+mod signer;
 
 use std::time::Duration;
 
