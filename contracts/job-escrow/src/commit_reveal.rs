@@ -9,10 +9,12 @@ use sibyl_api::escrow::{Config, DeclineReason};
 use crate::error::ContractError;
 use crate::lifecycle::{self, load_open_job, load_progress};
 use crate::models;
+use crate::sampling;
 use crate::settlement::settle_job;
 use crate::staking;
 use crate::state::{
-    Assignment, Job, RevealedOutput, ASSIGNMENTS, CONFIG, JOB_PROGRESS, OUTPUTS, PENDING_WORK,
+    Assignment, Job, RevealedOutput, ASSIGNMENTS, CONFIG, ENTROPY, JOB_PROGRESS, OUTPUTS,
+    PENDING_WORK,
 };
 
 pub const MIN_SALT_LEN: usize = 16;
@@ -100,6 +102,9 @@ fn ensure_first_answer(
     job_id: u64,
     operator: &Addr,
 ) -> Result<(), ContractError> {
+    if job.awaits_assignment() {
+        return Err(ContractError::AwaitingAssignment { job_id });
+    }
     if !job.is_assigned(operator) {
         return Err(ContractError::NotAssigned {
             job_id,
@@ -231,6 +236,12 @@ pub fn reveal(deps: DepsMut, env: Env, request: RevealRequest) -> Result<Respons
     progress.reveals += 1;
     JOB_PROGRESS.save(deps.storage, job_id, &progress)?;
     PENDING_WORK.remove(deps.storage, (&operator, job_id));
+    // Salts were hidden behind the commitments: later assignments draw from them.
+    let entropy = ENTROPY.may_load(deps.storage)?.unwrap_or_default();
+    ENTROPY.save(
+        deps.storage,
+        &sampling::mix_reveal(&entropy, job_id, &request.salt),
+    )?;
 
     let response = Response::new().add_attribute("action", "reveal").add_event(
         Revealed {

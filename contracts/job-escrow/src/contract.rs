@@ -10,6 +10,7 @@ use cosmwasm_std::{
 };
 use sibyl_api::escrow::{ExecuteMsg, InstantiateMsg, MigrateMsg, PriceResponse, QueryMsg};
 
+use crate::assign;
 use crate::commit_reveal::{self, RevealRequest};
 use crate::config;
 use crate::error::ContractError;
@@ -82,6 +83,7 @@ pub fn execute(
                 callback,
             },
         ),
+        ExecuteMsg::AssignJobs { limit } => assign::assign_jobs(deps, env, limit),
         ExecuteMsg::Commit { job_id, commitment } => {
             commit_reveal::commit(deps, env, info, job_id, commitment)
         }

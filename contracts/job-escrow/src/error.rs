@@ -179,6 +179,11 @@ pub enum ContractError {
     #[error("job {job_id} cannot be settled before its reveals are in or height {reveal_deadline} has passed")]
     SettlementNotReady { job_id: u64, reveal_deadline: u64 },
 
+    #[error(
+        "job {job_id} has no operators yet: AssignJobs draws them in a block after its submission"
+    )]
+    AwaitingAssignment { job_id: u64 },
+
     #[error("only the consumer of job {job_id} may cancel it")]
     NotConsumer { job_id: u64 },
 

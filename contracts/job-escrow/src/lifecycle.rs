@@ -3,6 +3,7 @@
 //! the queries all ask this module, so the rules cannot drift apart.
 //!
 //! Phases of an open job:
+//! - **Assignment** until `AssignJobs` draws its operators, in a later block than the submission.
 //! - **Commit** until every assigned operator has committed or declined, or the commit deadline
 //!   has passed.
 //! - **Reveal** from then until every committed operator has revealed or the reveal deadline has
@@ -38,17 +39,20 @@ pub fn commit_phase_closed(job: &Job, progress: &Progress, height: u64) -> bool 
     progress.commits + progress.declines >= job.redundancy || height > job.commit_deadline
 }
 
-/// Nothing more can happen to the job but settlement.
+/// Nothing more can happen to the job but settlement (never before it is assigned).
 pub fn settleable(job: &Job, progress: &Progress, height: u64) -> bool {
-    height > job.reveal_deadline
-        || (commit_phase_closed(job, progress, height) && progress.reveals == progress.commits)
+    !job.awaits_assignment()
+        && (height > job.reveal_deadline
+            || (commit_phase_closed(job, progress, height) && progress.reveals == progress.commits))
 }
 
 pub fn phase(job: &Job, progress: &Progress, height: u64) -> Option<JobPhase> {
     if job.status != JobStatus::Open {
         return None;
     }
-    Some(if !commit_phase_closed(job, progress, height) {
+    Some(if job.awaits_assignment() {
+        JobPhase::Assignment
+    } else if !commit_phase_closed(job, progress, height) {
         JobPhase::Commit
     } else if settleable(job, progress, height) {
         JobPhase::AwaitingSettlement

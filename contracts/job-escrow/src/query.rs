@@ -10,8 +10,9 @@ use sibyl_api::escrow::{
 use crate::error::ContractError;
 use crate::lifecycle::{self, load_job, load_progress};
 use crate::state::{
-    status_key, Assignment, Job, Progress, StoredInput, ASSIGNMENTS, CALLBACK_ERRORS, CONFIG, JOBS,
-    JOBS_BY_CONSUMER, JOBS_BY_STATUS, JOB_INPUTS, MODELS, OUTPUTS, PENDING_WORK,
+    status_key, Assignment, Job, Progress, StoredInput, ASSIGNMENTS, ASSIGNMENT_QUEUE,
+    CALLBACK_ERRORS, CONFIG, JOBS, JOBS_BY_CONSUMER, JOBS_BY_STATUS, JOB_INPUTS, MODELS, OUTPUTS,
+    PENDING_WORK,
 };
 
 pub fn job(deps: Deps, env: Env, job_id: u64) -> Result<JobResponse, ContractError> {
@@ -89,6 +90,15 @@ pub fn jobs(
                 .take(limit)
                 .collect::<StdResult<_>>()?
         }
+        JobsFilter::AwaitingAssignment {} => ASSIGNMENT_QUEUE
+            .keys(
+                deps.storage,
+                start_after.map(Bound::exclusive),
+                None,
+                Order::Ascending,
+            )
+            .take(limit)
+            .collect::<StdResult<_>>()?,
         JobsFilter::Status { status } => JOBS_BY_STATUS
             .prefix(status_key(status))
             .keys(
@@ -183,6 +193,7 @@ fn summary(
             .map(|refund| Coin::new(refund, &config.fee_denom)),
         protocol_fee: job.protocol_fee,
         submitted_height: job.submitted_height,
+        assigned_height: job.assigned_height,
         commit_deadline: job.commit_deadline,
         reveal_deadline: job.reveal_deadline,
         status: job.status,

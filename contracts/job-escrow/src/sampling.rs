@@ -1,23 +1,40 @@
 //! Stake-weighted operator assignment.
 //!
-//! The seed comes from the configured [`SeedSource`]. With [`SeedSource::BlockData`] it is
-//! sha256 of the chain id, block height, block time, transaction index and job id: anyone can
-//! predict it once the block is fixed, the block proposer can influence it (time, transaction
-//! order, which transactions enter the block) and a submitter can simulate it and choose when to
-//! submit. Stake weighting bounds what that buys (a dishonest party still needs `quorum` colluding
-//! assigned operators, each of which risks the wrong-result slash), and the seed source is a
-//! config enum so a randomness beacon can replace it without touching the rest of the contract.
+//! A job is drawn by `AssignJobs` in a later block than its submission, so what the consumer pays
+//! for cannot depend on a draw it could see first. The seed comes from the configured
+//! [`SeedSource`]. With [`SeedSource::BlockData`] it is sha256 of the job id, the escrow's
+//! [`Entropy`] (every reveal's salt, secret until revealed, folded in) and the chain id, height,
+//! time and transaction index of the assigning transaction. A submitter cannot compute it when it
+//! pays; the proposer of the assigning block can influence it (time, transaction order, which
+//! transactions enter the block). Stake weighting bounds what that buys (a dishonest party still
+//! needs `quorum` colluding assigned operators, each of which risks the wrong-result slash), and
+//! the seed source is a config enum so a randomness beacon can replace it without touching the
+//! rest of the contract.
 
 use cosmwasm_std::{Addr, Env};
 use sha2::{Digest, Sha256};
 use sibyl_api::escrow::SeedSource;
 use sibyl_api::staking::ActiveOperator;
 
-const SEED_DOMAIN: &[u8] = b"sibyl/seed/v1";
-const DRAW_DOMAIN: &[u8] = b"sibyl/draw/v1";
+use crate::state::Entropy;
 
-/// The 32-byte seed a job's assignment is drawn from.
-pub fn job_seed(source: &SeedSource, env: &Env, job_id: u64) -> [u8; 32] {
+const SEED_DOMAIN: &[u8] = b"sibyl/seed/v2";
+const DRAW_DOMAIN: &[u8] = b"sibyl/draw/v1";
+const ENTROPY_DOMAIN: &[u8] = b"sibyl/entropy/v1";
+
+/// The accumulator after a reveal of `salt` for `job_id`.
+pub fn mix_reveal(entropy: &Entropy, job_id: u64, salt: &[u8]) -> Entropy {
+    let mut hasher = Sha256::new();
+    hasher.update(ENTROPY_DOMAIN);
+    hasher.update(entropy.0);
+    hasher.update(job_id.to_be_bytes());
+    hasher.update((salt.len() as u64).to_be_bytes());
+    hasher.update(salt);
+    Entropy(hasher.finalize().into())
+}
+
+/// The 32-byte seed a job's assignment is drawn from, in the assigning transaction's `env`.
+pub fn job_seed(source: &SeedSource, env: &Env, entropy: &Entropy, job_id: u64) -> [u8; 32] {
     match source {
         SeedSource::BlockData => {
             let chain_id = env.block.chain_id.as_bytes();
@@ -32,6 +49,7 @@ pub fn job_seed(source: &SeedSource, env: &Env, job_id: u64) -> [u8; 32] {
             hasher.update(env.block.height.to_be_bytes());
             hasher.update(env.block.time.nanos().to_be_bytes());
             hasher.update(tx_index.to_be_bytes());
+            hasher.update(entropy.0);
             hasher.update(job_id.to_be_bytes());
             hasher.finalize().into()
         }
@@ -152,16 +170,35 @@ mod tests {
     }
 
     #[test]
-    fn seed_depends_on_job_and_block() {
+    fn seed_depends_on_job_block_and_entropy() {
         let env = mock_env();
         let source = SeedSource::BlockData;
-        let base = job_seed(&source, &env, 1);
-        assert_ne!(base, job_seed(&source, &env, 2));
+        let entropy = Entropy::default();
+        let base = job_seed(&source, &env, &entropy, 1);
+        assert_ne!(base, job_seed(&source, &env, &entropy, 2));
         let mut later = env.clone();
         later.block.height += 1;
-        assert_ne!(base, job_seed(&source, &later, 1));
-        let mut other_chain = env;
+        assert_ne!(base, job_seed(&source, &later, &entropy, 1));
+        let mut other_time = env.clone();
+        other_time.block.time = other_time.block.time.plus_nanos(1);
+        assert_ne!(base, job_seed(&source, &other_time, &entropy, 1));
+        let mut other_chain = env.clone();
         other_chain.block.chain_id = "other".to_string();
-        assert_ne!(base, job_seed(&source, &other_chain, 1));
+        assert_ne!(base, job_seed(&source, &other_chain, &entropy, 1));
+        let revealed = mix_reveal(&entropy, 7, &[1; 32]);
+        assert_ne!(base, job_seed(&source, &env, &revealed, 1));
+    }
+
+    #[test]
+    fn every_reveal_moves_the_accumulator() {
+        let start = Entropy::default();
+        let one = mix_reveal(&start, 1, &[1; 32]);
+        assert_ne!(one, start);
+        assert_ne!(one, mix_reveal(&start, 2, &[1; 32]));
+        assert_ne!(one, mix_reveal(&start, 1, &[2; 32]));
+        // Order matters: the accumulator is a chain, not a set.
+        let ab = mix_reveal(&mix_reveal(&start, 1, &[1; 32]), 1, &[2; 32]);
+        let ba = mix_reveal(&mix_reveal(&start, 1, &[2; 32]), 1, &[1; 32]);
+        assert_ne!(ab, ba);
     }
 }

@@ -35,8 +35,8 @@ use crate::lifecycle::{self, load_assignments, load_job, load_open_job, load_pro
 use crate::pricing::{decline_fee, split};
 use crate::staking;
 use crate::state::{
-    status_key, Assignment, Empty, Job, Progress, TreasuryOwed, CONFIG, JOBS, JOBS_BY_STATUS,
-    OUTPUTS, PENDING_WORK, TREASURY_OWED,
+    status_key, Assignment, Empty, Job, Progress, TreasuryOwed, ASSIGNMENT_QUEUE, CONFIG, JOBS,
+    JOBS_BY_STATUS, OUTPUTS, PENDING_WORK, TREASURY_OWED,
 };
 
 pub const REPLY_CALLBACK: u64 = 1;
@@ -160,6 +160,9 @@ pub fn settle(deps: DepsMut, env: Env, job_id: u64) -> Result<Response, Contract
         // Idempotent: a settled job stays as it is.
         return Ok(response.add_attribute("already_settled", "true"));
     }
+    if job.awaits_assignment() {
+        return Err(ContractError::AwaitingAssignment { job_id });
+    }
     let progress = load_progress(deps.storage, job_id)?;
     if !lifecycle::settleable(&job, &progress, env.block.height) {
         return Err(ContractError::SettlementNotReady {
@@ -189,7 +192,7 @@ pub fn cancel(
         return Err(ContractError::JobHasCommits { job_id });
     }
     // After the commit window the silent operators owe a liveness penalty: Settle applies it.
-    if env.block.height > job.commit_deadline {
+    if !job.awaits_assignment() && env.block.height > job.commit_deadline {
         return Err(ContractError::CancelTooLate { job_id });
     }
     let config = CONFIG.load(deps.storage)?.0;
@@ -314,6 +317,9 @@ fn close(
 
     JOBS_BY_STATUS.remove(deps.storage, (status_key(JobStatus::Open), job_id));
     JOBS_BY_STATUS.save(deps.storage, (status_key(status), job_id), &Empty {})?;
+    if job.awaits_assignment() {
+        ASSIGNMENT_QUEUE.remove(deps.storage, job_id);
+    }
     // Operators that revealed or declined already dropped their pending-work entry (deleting
     // costs gas even when absent).
     for (operator, assignment) in job.operators.iter().zip(assignments) {
@@ -371,12 +377,13 @@ fn slash(
     reason: SlashReason,
     fraction: Decimal,
 ) -> StdResult<SubMsg> {
-    // The assignment height: unbonding after being assigned does not escape the penalty.
+    // The assignment height: unbonding after being assigned does not escape the penalty. Only
+    // assigned operators are ever slashed, so the height is always there.
     let msg = staking::slash_and_jail(
         &config.staking_contract,
         operator,
         fraction,
-        job.submitted_height,
+        job.assigned_height.unwrap_or(job.submitted_height),
     )?;
     // Replied to either way: the `sibyl_slash` event is emitted only once the staking contract
     // has carried the slash out.

@@ -15,6 +15,8 @@ use sibyl_codec::{Reader, Record, RecordItem, RecordMap, Writer};
 pub const CONFIG: RecordItem<StoredConfig> = RecordItem::new("cfg");
 pub const NEXT_JOB_ID: RecordItem<NextJobId> = RecordItem::new("nid");
 pub const TREASURY_OWED: RecordItem<TreasuryOwed> = RecordItem::new("trs");
+/// Fed by every reveal's salt; part of each assignment seed. Absent until the first reveal.
+pub const ENTROPY: RecordItem<Entropy> = RecordItem::new("ent");
 
 /// Models by the raw 32 bytes of their hash.
 pub const MODELS: RecordMap<&[u8], Model> = RecordMap::new("m");
@@ -32,6 +34,8 @@ pub const JOBS_BY_CONSUMER: Map<(&Addr, u64), Empty> = Map::new("jc");
 pub const JOBS_BY_STATUS: Map<(u8, u64), Empty> = Map::new("js");
 /// (operator, job) pairs where the operator still has to commit or reveal.
 pub const PENDING_WORK: Map<(&Addr, u64), Empty> = Map::new("pw");
+/// Jobs whose operators are not drawn yet, by id (so oldest first).
+pub const ASSIGNMENT_QUEUE: Map<u64, Empty> = Map::new("aq");
 
 /// Value of index entries: the key carries the information.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -44,6 +48,10 @@ pub struct StoredConfig(pub Config);
 /// Id of the next job; ids start at 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NextJobId(pub u64);
+
+/// The reveal-salt accumulator (see `sampling`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Entropy(pub [u8; 32]);
 
 /// Protocol fees and remainders owed to the treasury, not yet withdrawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,9 +88,12 @@ pub struct Job {
     pub price: Uint128,
     pub protocol_fee: Uint128,
     pub submitted_height: u64,
+    /// When its operators were drawn; `None` while it waits in `ASSIGNMENT_QUEUE`.
+    pub assigned_height: Option<u64>,
+    /// Both 0 until the job is assigned.
     pub commit_deadline: u64,
     pub reveal_deadline: u64,
-    /// Assigned operators in draw order.
+    /// Assigned operators in draw order; empty until the job is assigned.
     pub operators: Vec<Addr>,
     pub status: JobStatus,
     /// Winning output hash, once completed.
@@ -93,6 +104,10 @@ pub struct Job {
 }
 
 impl Job {
+    pub fn awaits_assignment(&self) -> bool {
+        self.assigned_height.is_none()
+    }
+
     pub fn is_assigned(&self, operator: &Addr) -> bool {
         self.operators.contains(operator)
     }
@@ -300,6 +315,18 @@ impl Record for NextJobId {
     }
 }
 
+impl Record for Entropy {
+    const NAME: &'static str = "entropy";
+
+    fn write(&self, w: &mut Writer) {
+        w.bytes(&self.0);
+    }
+
+    fn read(r: &mut Reader, _version: u8) -> StdResult<Entropy> {
+        r.bytes()?.try_into().map(Entropy).map_err(|_| r.corrupt())
+    }
+}
+
 impl Record for TreasuryOwed {
     const NAME: &'static str = "treasury balance";
 
@@ -434,10 +461,11 @@ impl Record for Model {
 }
 
 /// Layout 2 stores the callback as a tag (0 none, 1 the consumer, 2 another contract named by
-/// a job of 0.1.0) and appends the refund.
+/// a job of 0.1.0) and appends the refund; layout 3 appends the assignment height (jobs of
+/// layouts 1 and 2 were assigned when submitted).
 impl Record for Job {
     const NAME: &'static str = "job";
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     const OLDEST_VERSION: u8 = 1;
 
     fn write(&self, w: &mut Writer) {
@@ -467,47 +495,66 @@ impl Record for Job {
         w.option(self.result_hash.as_ref(), |w, hash| w.bytes(hash));
         w.option(self.settled_height, |w, height| w.uint(height));
         w.option(self.refund, |w, refund| w.uint(refund.u128()));
+        w.option(self.assigned_height, |w, height| w.uint(height));
     }
 
     fn read(r: &mut Reader, version: u8) -> StdResult<Job> {
         let consumer = r.addr()?;
-        Ok(Job {
-            model_hash: Binary::from(r.bytes()?),
-            input_hash: Binary::from(r.bytes()?),
-            redundancy: r.uint()?,
-            quorum: r.uint()?,
-            callback: match version {
-                1 => r.option(Reader::addr)?,
-                _ => match r.u8()? {
-                    0 => None,
-                    1 => Some(consumer.clone()),
-                    2 => Some(r.addr()?),
-                    _ => return Err(r.corrupt()),
-                },
-            },
-            consumer,
-            price: Uint128::new(r.u128()?),
-            protocol_fee: Uint128::new(r.u128()?),
-            submitted_height: r.uint()?,
-            commit_deadline: r.uint()?,
-            reveal_deadline: r.uint()?,
-            operators: {
-                let count: usize = r.uint()?;
-                (0..count).map(|_| r.addr()).collect::<StdResult<_>>()?
-            },
-            status: match r.u8()? {
-                0 => JobStatus::Open,
-                1 => JobStatus::Completed,
-                2 => JobStatus::Failed,
-                3 => JobStatus::Cancelled,
+        let model_hash = Binary::from(r.bytes()?);
+        let input_hash = Binary::from(r.bytes()?);
+        let redundancy = r.uint()?;
+        let quorum = r.uint()?;
+        let callback = match version {
+            1 => r.option(Reader::addr)?,
+            _ => match r.u8()? {
+                0 => None,
+                1 => Some(consumer.clone()),
+                2 => Some(r.addr()?),
                 _ => return Err(r.corrupt()),
             },
-            result_hash: r.option(|r| r.bytes().map(Binary::from))?,
-            settled_height: r.option(Reader::uint)?,
-            refund: match version {
-                1 => None,
-                _ => r.option(|r| r.u128().map(Uint128::new))?,
-            },
+        };
+        let price = Uint128::new(r.u128()?);
+        let protocol_fee = Uint128::new(r.u128()?);
+        let submitted_height = r.uint()?;
+        let commit_deadline = r.uint()?;
+        let reveal_deadline = r.uint()?;
+        let count: usize = r.uint()?;
+        let operators = (0..count).map(|_| r.addr()).collect::<StdResult<_>>()?;
+        let status = match r.u8()? {
+            0 => JobStatus::Open,
+            1 => JobStatus::Completed,
+            2 => JobStatus::Failed,
+            3 => JobStatus::Cancelled,
+            _ => return Err(r.corrupt()),
+        };
+        let result_hash = r.option(|r| r.bytes().map(Binary::from))?;
+        let settled_height = r.option(Reader::uint)?;
+        let refund = match version {
+            1 => None,
+            _ => r.option(|r| r.u128().map(Uint128::new))?,
+        };
+        let assigned_height = match version {
+            1 | 2 => Some(submitted_height),
+            _ => r.option(Reader::uint)?,
+        };
+        Ok(Job {
+            consumer,
+            model_hash,
+            input_hash,
+            redundancy,
+            quorum,
+            callback,
+            price,
+            protocol_fee,
+            submitted_height,
+            assigned_height,
+            commit_deadline,
+            reveal_deadline,
+            operators,
+            status,
+            result_hash,
+            settled_height,
+            refund,
         })
     }
 }
@@ -582,6 +629,7 @@ mod tests {
             price: Uint128::new(300),
             protocol_fee: Uint128::new(3),
             submitted_height: 12_345,
+            assigned_height: Some(12_346),
             commit_deadline: 12_355,
             reveal_deadline: 12_365,
             operators: vec![Addr::unchecked("op1"), Addr::unchecked("op2")],
@@ -620,6 +668,18 @@ mod tests {
             callback: Some(job().consumer),
             ..job()
         });
+        assert_round_trip(&Job {
+            status: JobStatus::Open,
+            assigned_height: None,
+            commit_deadline: 0,
+            reveal_deadline: 0,
+            operators: vec![],
+            result_hash: None,
+            settled_height: None,
+            refund: None,
+            ..job()
+        });
+        assert_round_trip(&Entropy([9; 32]));
     }
 
     /// The layouts 0.1.0 wrote, so that a migrated contract reads its stored records.
@@ -650,6 +710,7 @@ mod tests {
             Job::decode(&w.into_bytes()).unwrap(),
             Job {
                 refund: None,
+                assigned_height: Some(old.submitted_height),
                 ..job()
             }
         );
@@ -680,19 +741,35 @@ mod tests {
         assert_eq!(migrated.chain_id, config().chain_id);
     }
 
+    /// Layout 2 (before assignment moved out of `SubmitJob`) has no assignment height.
+    #[test]
+    fn jobs_of_layout_2_read_as_assigned_when_submitted() {
+        let mut layout_2 = job().encode();
+        // The assignment height is the last field: tag 1 and a 2-byte varint here.
+        layout_2.truncate(layout_2.len() - 3);
+        layout_2[0] = 2;
+        assert_eq!(
+            Job::decode(&layout_2).unwrap(),
+            Job {
+                assigned_height: Some(job().submitted_height),
+                ..job()
+            }
+        );
+    }
+
     #[test]
     fn job_record_layout_is_compact() {
         // 1 version + 18 consumer + 2 × 33 hashes + 2 k, q + 19 legacy callback (tag + address)
         // + 3 price, fee + 6 heights + 9 operators + 1 status + 34 result + 3 settled height
-        // + 2 refund. The JSON layout this replaced (one-letter field names, base64 hashes) took
-        // 309 bytes for the same job.
-        assert_eq!(job().encode().len(), 164);
+        // + 2 refund + 3 assignment height. The JSON layout this replaced (one-letter field
+        // names, base64 hashes) took 309 bytes for the same job.
+        assert_eq!(job().encode().len(), 167);
         // A callback to the consumer itself is one tag byte.
         let calling_back = Job {
             callback: Some(job().consumer),
             ..job()
         };
-        assert_eq!(calling_back.encode().len(), 164 - 18);
+        assert_eq!(calling_back.encode().len(), 167 - 18);
     }
 
     #[test]

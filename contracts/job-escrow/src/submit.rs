@@ -1,4 +1,4 @@
-//! `SubmitJob`: validate, take exact payment, draw operators, open the job.
+//! `SubmitJob`: validate, take exact payment, open the job and queue it for assignment.
 
 use cosmwasm_std::{
     to_json_binary, Binary, Coin, DepsMut, Env, HexBinary, MessageInfo, QueryRequest, Response,
@@ -6,17 +6,16 @@ use cosmwasm_std::{
 };
 use serde::de::IgnoredAny;
 use sibyl_api::attestation::input_hash;
-use sibyl_api::escrow::events::{JobAssigned, JobSubmitted, TypedEvent};
+use sibyl_api::escrow::events::{JobSubmitted, TypedEvent};
 use sibyl_api::escrow::{Config, DType, JobInput, JobStatus, SubmitJobResponse, TensorSpec};
 
 use crate::error::ContractError;
 use crate::models::{self, hash32, validate_uri};
 use crate::pricing::job_price;
-use crate::sampling::{draw_operators, job_seed};
 use crate::staking;
 use crate::state::{
-    status_key, Empty, Job, NextJobId, StoredInput, CONFIG, JOBS, JOBS_BY_CONSUMER, JOBS_BY_STATUS,
-    JOB_INPUTS, NEXT_JOB_ID, PENDING_WORK,
+    status_key, Empty, Job, NextJobId, StoredInput, ASSIGNMENT_QUEUE, CONFIG, JOBS,
+    JOBS_BY_CONSUMER, JOBS_BY_STATUS, JOB_INPUTS, NEXT_JOB_ID,
 };
 
 pub struct JobRequest {
@@ -86,19 +85,19 @@ pub fn submit_job(
     let price = job_price(&config, model.cost_units, redundancy)?;
     check_payment(&info.funds, &config.fee_denom, price.total)?;
 
-    let NextJobId(job_id) = NEXT_JOB_ID.load(deps.storage)?;
-    let active = staking::active_set(&deps.querier, &config.staking_contract)?;
-    let seed = job_seed(&config.seed_source, &env, job_id);
-    let operators = draw_operators(&active, redundancy as usize, &seed).ok_or(
-        ContractError::NotEnoughOperators {
+    // Refused now rather than left waiting: the draw itself happens in a later block.
+    let available = staking::active_set(&deps.querier, &config.staking_contract)?
+        .iter()
+        .filter(|operator| !operator.stake.is_zero())
+        .count() as u32;
+    if available < redundancy {
+        return Err(ContractError::NotEnoughOperators {
             requested: redundancy,
-            available: active.len() as u32,
-        },
-    )?;
+            available,
+        });
+    }
 
-    let height = env.block.height;
-    let commit_deadline = height + config.commit_window;
-    let reveal_deadline = commit_deadline + config.reveal_window;
+    let NextJobId(job_id) = NEXT_JOB_ID.load(deps.storage)?;
     let job = Job {
         consumer: info.sender.clone(),
         model_hash: Binary::from(model_hash),
@@ -108,10 +107,11 @@ pub fn submit_job(
         callback,
         price: price.total,
         protocol_fee: price.protocol_fee,
-        submitted_height: height,
-        commit_deadline,
-        reveal_deadline,
-        operators,
+        submitted_height: env.block.height,
+        assigned_height: None,
+        commit_deadline: 0,
+        reveal_deadline: 0,
+        operators: Vec::new(),
         status: JobStatus::Open,
         result_hash: None,
         settled_height: None,
@@ -126,39 +126,23 @@ pub fn submit_job(
         (status_key(JobStatus::Open), job_id),
         &Empty {},
     )?;
+    ASSIGNMENT_QUEUE.save(deps.storage, job_id, &Empty {})?;
 
-    let model_hash = HexBinary::from(job.model_hash.as_slice());
-    let input_hash = HexBinary::from(input_hash);
-    let mut response = Response::new()
+    Ok(Response::new()
         .add_attribute("action", "submit_job")
         .add_attribute("job_id", job_id.to_string())
         .set_data(to_json_binary(&SubmitJobResponse { job_id })?)
         .add_event(
             JobSubmitted {
                 job_id,
-                consumer: job.consumer.clone(),
-                model_hash: model_hash.clone(),
+                consumer: job.consumer,
+                model_hash: HexBinary::from(job.model_hash.as_slice()),
                 redundancy,
                 quorum,
                 price: price.total,
             }
             .to_event(),
-        );
-    for operator in &job.operators {
-        PENDING_WORK.save(deps.storage, (operator, job_id), &Empty {})?;
-        response = response.add_event(
-            JobAssigned {
-                job_id,
-                operator: operator.clone(),
-                model_hash: model_hash.clone(),
-                input_hash: input_hash.clone(),
-                commit_deadline,
-                reveal_deadline,
-            }
-            .to_event(),
-        );
-    }
-    Ok(response)
+        ))
 }
 
 /// Bytes of the model's raw input tensor: elements × dtype size. An input of any other length is

@@ -147,7 +147,7 @@ impl Shape {
     }
 }
 
-const EXECUTE: [Shape; 11] = [
+const EXECUTE: [Shape; 12] = [
     Shape::new(
         "register_model",
         &[
@@ -179,6 +179,7 @@ const EXECUTE: [Shape; 11] = [
         // `callback` is `#[serde(default)] bool`: may be absent, may not be null.
         plain: &["model_hash", "input", "callback"],
     },
+    Shape::new("assign_jobs", &["limit"], &[]),
     Shape::new(
         "commit",
         &["job_id", "commitment"],
@@ -195,11 +196,12 @@ const EXECUTE: [Shape; 11] = [
     Shape::new("withdraw_treasury", &[], &[]),
     Shape::new("update_config", &UPDATE_FIELDS, &[]),
 ];
-const EXECUTE_VARIANTS: [&str; 11] = [
+const EXECUTE_VARIANTS: [&str; 12] = [
     "register_model",
     "update_model_uri",
     "deprecate_model",
     "submit_job",
+    "assign_jobs",
     "commit",
     "decline",
     "reveal",
@@ -488,6 +490,7 @@ impl<'de> Deserialize<'de> for Execute {
                 quorum: f.quorum,
                 callback: f.callback.unwrap_or(false),
             },
+            "assign_jobs" => ExecuteMsg::AssignJobs { limit: f.limit },
             "commit" => ExecuteMsg::Commit {
                 job_id: req(f.job_id, "job_id")?,
                 commitment: req(f.commitment, "commitment")?,
@@ -698,6 +701,8 @@ mod tests {
                 quorum: None,
                 callback: false,
             },
+            ExecuteMsg::AssignJobs { limit: Some(3) },
+            ExecuteMsg::AssignJobs { limit: None },
             ExecuteMsg::Commit {
                 job_id: 7,
                 commitment: Binary::from(vec![1; 32]),
@@ -776,6 +781,11 @@ mod tests {
                 },
                 start_after: None,
                 limit: None,
+            },
+            QueryMsg::Jobs {
+                filter: JobsFilter::AwaitingAssignment {},
+                start_after: None,
+                limit: Some(2),
             },
             QueryMsg::PendingWork {
                 operator: "op".to_string(),

@@ -58,6 +58,7 @@ impl JobOutcome {
 /// The transaction kinds the node sends; the `kind` label of the tx metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TxKind {
+    Assign,
     Commit,
     Decline,
     Reveal,
@@ -66,6 +67,7 @@ pub enum TxKind {
 impl TxKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Assign => "assign",
             Self::Commit => "commit",
             Self::Reveal => "reveal",
             Self::Decline => "decline",

@@ -12,10 +12,11 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use sibyl_api::escrow::events::{Committed, JobAssigned, JobSettled};
+use sibyl_api::escrow::events::{Committed, JobAssigned, JobSettled, JobSubmitted};
 use sibyl_api::escrow::{JobResponse, JobStatus, PendingWorkResponse, QueryMsg, MAX_QUERY_LIMIT};
 use tokio_util::sync::CancellationToken;
 
+use super::assigner::Assigner;
 use super::job::JobFact;
 use super::records::Records;
 use super::telemetry::NodeMetrics;
@@ -42,6 +43,8 @@ const OUTAGE_BACKOFF_MAX: Duration = Duration::from_secs(10);
 struct BlockFacts {
     /// Something may have changed this operator's pending work: read `PendingWork`.
     work_changed: bool,
+    /// A job was submitted: it waits for `AssignJobs`.
+    submitted: bool,
     /// Jobs with a live task that settled.
     settled: Vec<u64>,
 }
@@ -54,6 +57,7 @@ pub struct Discovery<C: ChainClient> {
     pub records: Records,
     pub tracker: JobTracker,
     pub metrics: NodeMetrics,
+    pub assigner: Assigner,
 }
 
 impl<C: ChainClient> Discovery<C> {
@@ -125,8 +129,13 @@ impl<C: ChainClient> Discovery<C> {
             if up_to.saturating_sub(last_sync) >= self.config.full_sync_every_blocks {
                 self.sync(up_to).await?;
                 last_sync = up_to;
-            } else if facts.work_changed || self.tracker.deadline_passed(cursor, up_to) {
-                self.scan_pending_work(up_to).await?;
+            } else {
+                if facts.work_changed || self.tracker.deadline_passed(cursor, up_to) {
+                    self.scan_pending_work(up_to).await?;
+                }
+                if facts.submitted {
+                    self.assigner.assign_waiting(&self.client, up_to).await?;
+                }
             }
             self.records
                 .run(move |store| store.set_cursor(up_to))
@@ -149,6 +158,8 @@ impl<C: ChainClient> Discovery<C> {
                     tracing::debug!(job_id = assigned.job_id, "assigned");
                     facts.work_changed = true;
                 }
+            } else if JobSubmitted::try_from(&event).is_ok() {
+                facts.submitted = true;
             } else if let Ok(committed) = Committed::try_from(&event) {
                 // The last commit of one of our jobs opens its reveal phase.
                 if self.tracker.contains(committed.job_id) {
@@ -163,9 +174,11 @@ impl<C: ChainClient> Discovery<C> {
         facts
     }
 
-    /// A full sync: every page of `PendingWork`, and the settlement check of every tracked job
-    /// that is no longer pending (its settlement event may be pruned or was missed while down).
+    /// A full sync: every page of `PendingWork`, the settlement check of every tracked job that
+    /// is no longer pending (its settlement event may be pruned or was missed while down), and
+    /// jobs left waiting for assignment.
     async fn sync(&mut self, height: u64) -> Result<(), DiscoveryError> {
+        self.assigner.assign_waiting(&self.client, height).await?;
         let pending = self.scan_pending_work(height).await?;
         for job_id in self.tracker.job_ids() {
             if !pending.contains(&job_id) {

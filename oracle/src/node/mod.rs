@@ -1,7 +1,8 @@
 //! The oracle node: one task per concern, sharing one cancellation token.
 //!
 //! - `discovery`: follows blocks and turns chain facts into messages to the jobs' tasks (through
-//!   the `tracker`, a map from job id to task); persists the block cursor;
+//!   the `tracker`, a map from job id to task); persists the block cursor; has the `assigner`
+//!   draw the operators of submitted jobs;
 //! - `job`: one task per assigned job, the only writer of its record, from assignment to
 //!   settlement (fetch → execute → persist → commit → reveal → record the outcome);
 //! - `submitter`: the only sender of the operator's transactions;
@@ -10,6 +11,7 @@
 //! [`start`] opens the database (a missing or corrupt one is a clear error), spawns the tasks and
 //! returns a [`RunningNode`]; SIGINT/SIGTERM or [`RunningNode::stop`] stop it cleanly.
 
+pub mod assigner;
 pub mod content;
 pub mod discovery;
 pub mod executor;
@@ -35,6 +37,7 @@ use crate::fetch::{ContentStore, FetchError};
 use crate::keyed_slots::KeyedSlots;
 use crate::signer::AttestationSigner;
 use crate::store::StoreError;
+use assigner::Assigner;
 use content::ContentFetcher;
 use discovery::Discovery;
 use executor::Executor;
@@ -155,7 +158,7 @@ pub async fn start<C: ChainClient>(
         executor: parts.executor,
         execution_slots: Semaphore::new(config.execution.max_concurrent_jobs),
         consumer_slots: KeyedSlots::new(config.execution.max_jobs_per_consumer),
-        submitter,
+        submitter: submitter.clone(),
         metrics: metrics.clone(),
         limits: config.fetch.clone(),
         retry: config.retry.clone(),
@@ -167,6 +170,12 @@ pub async fn start<C: ChainClient>(
         records: records.clone(),
         tracker: JobTracker::new(context, cancel.child_token()),
         metrics: metrics.clone(),
+        assigner: Assigner::new(
+            config.contracts.escrow.clone(),
+            submitter,
+            metrics.clone(),
+            config.discovery.full_sync_every_blocks,
+        ),
     };
 
     let mut group = TaskGroup::new(cancel.clone());

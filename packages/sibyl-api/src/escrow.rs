@@ -14,6 +14,8 @@ pub const CONTRACT_NAME: &str = "crates.io:sibyl-job-escrow";
 pub const MAX_QUERY_LIMIT: u32 = 30;
 /// `limit` used when a paginated query gives none.
 pub const DEFAULT_QUERY_LIMIT: u32 = 10;
+/// Most jobs one `AssignJobs` draws (and the number it draws when given no `limit`).
+pub const MAX_ASSIGN_BATCH: u32 = 10;
 /// Part of the escrow's error for a reveal sent before the reveal phase opened: a node whose
 /// reveal lands a block early retries it instead of giving the job up.
 pub const REVEAL_PHASE_NOT_OPEN: &str = "open when every operator has committed";
@@ -24,8 +26,10 @@ pub mod events;
 /// added as another variant without changing the rest of the contract.
 #[cw_serde]
 pub enum SeedSource {
-    /// sha256 of the job id and the block's chain id, height, time and transaction index. The
-    /// block proposer (and, to a lesser degree, the submitter, who picks the block) can influence it.
+    /// sha256 of the job id, the escrow's reveal-salt accumulator and the chain id, height, time
+    /// and transaction index of the `AssignJobs` transaction, which runs in a later block than the
+    /// submission. The submitter cannot know it when it pays; that block's proposer can influence
+    /// it (docs/escrow.md, *Operator assignment*).
     BlockData,
 }
 
@@ -215,6 +219,12 @@ pub enum ExecuteMsg {
         #[serde(default)]
         callback: bool,
     },
+    /// Anyone (operators' nodes do it): draws the operators of jobs submitted in earlier blocks,
+    /// oldest first, at most `limit` of them (default and most [`MAX_ASSIGN_BATCH`]). The commit
+    /// window opens at assignment. With nothing due it succeeds and assigns nothing, so nodes racing
+    /// to assign the same job all succeed. A job for which too few operators have stake stays
+    /// waiting (its consumer may cancel it).
+    AssignJobs { limit: Option<u32> },
     /// Assigned operator only, once, while the commit window is open.
     /// `commitment` = [`crate::attestation::commitment`] (32 bytes).
     Commit { job_id: u64, commitment: Binary },
@@ -236,9 +246,9 @@ pub enum ExecuteMsg {
     /// Anyone. Settles a job whose reveals are all in or whose reveal deadline has passed.
     /// Calling it on a job that is already settled does nothing.
     Settle { job_id: u64 },
-    /// Consumer only, before any commit and while the commit window is open. Refunds the price
-    /// less the protocol fee and remainder (a cancellation is not free) and the decline fees of
-    /// operators who already declined.
+    /// Consumer only, before any commit and while the commit window is open (or before the job
+    /// is assigned). Refunds the price less the protocol fee and remainder (a cancellation is not
+    /// free) and the decline fees of operators who already declined.
     Cancel { job_id: u64 },
     /// Anyone: sends the accrued protocol fees to the treasury.
     WithdrawTreasury {},
@@ -255,7 +265,7 @@ pub struct SubmitJobResponse {
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum JobStatus {
-    /// Waiting for commits, reveals or settlement (see [`JobPhase`]).
+    /// Waiting for assignment, commits, reveals or settlement (see [`JobPhase`]).
     Open,
     /// A quorum agreed; the output is stored and operators were paid.
     Completed,
@@ -270,6 +280,8 @@ pub enum JobStatus {
 #[cw_serde]
 #[derive(Copy, Eq)]
 pub enum JobPhase {
+    /// Submitted, operators not drawn yet: `AssignJobs` draws them in a later block.
+    Assignment,
     /// Assigned operators may commit (until `commit_deadline`).
     Commit,
     /// Committed operators may reveal (until `reveal_deadline`).
@@ -280,8 +292,14 @@ pub enum JobPhase {
 
 #[cw_serde]
 pub enum JobsFilter {
-    Consumer { address: String },
-    Status { status: JobStatus },
+    Consumer {
+        address: String,
+    },
+    Status {
+        status: JobStatus,
+    },
+    /// Jobs whose operators are not drawn yet, oldest first: what `AssignJobs` would draw.
+    AwaitingAssignment {},
 }
 
 #[cw_serde]
@@ -406,6 +424,9 @@ pub struct JobSummary {
     pub price: Coin,
     pub protocol_fee: Uint128,
     pub submitted_height: u64,
+    /// When its operators were drawn; `None` while the job awaits assignment.
+    pub assigned_height: Option<u64>,
+    /// Both 0 until the job is assigned.
     pub commit_deadline: u64,
     pub reveal_deadline: u64,
     pub status: JobStatus,

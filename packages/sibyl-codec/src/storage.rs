@@ -35,6 +35,13 @@ impl<T: Record> RecordItem<T> {
         T::decode(&bytes)
     }
 
+    pub fn may_load(&self, storage: &dyn Storage) -> StdResult<Option<T>> {
+        storage
+            .get(self.key.as_bytes())
+            .map(|bytes| T::decode(&bytes))
+            .transpose()
+    }
+
     pub fn save(&self, storage: &mut dyn Storage, record: &T) -> StdResult<()> {
         storage.set(self.key.as_bytes(), &record.encode());
         Ok(())

@@ -33,6 +33,8 @@ pub struct EscrowDeployment {
 pub struct JobRun {
     pub job_id: u64,
     pub submit: Receipt,
+    /// The `AssignJobs` of the next block, which draws the operators.
+    pub assign: Receipt,
     pub commits: Vec<Receipt>,
     pub reveals: Vec<Receipt>,
     /// The explicit `Settle`, when the last reveal did not settle the job itself.
@@ -44,7 +46,10 @@ pub struct JobRun {
 impl JobRun {
     /// Every transaction of the job in order.
     pub fn transactions(&self) -> Vec<(String, &Receipt)> {
-        let mut all = vec![("SubmitJob".to_string(), &self.submit)];
+        let mut all = vec![
+            ("SubmitJob".to_string(), &self.submit),
+            ("AssignJobs".to_string(), &self.assign),
+        ];
         all.extend(
             self.commits
                 .iter()
@@ -225,7 +230,8 @@ pub fn run_job(
     play_job(chain, d, submit, job_id, job_seed, behaviour)
 }
 
-/// Commits, reveals and (if the last reveal did not) settles a submitted job.
+/// Assigns (in the next block), commits, reveals and (if the last reveal did not) settles a
+/// submitted job.
 pub fn play_job(
     chain: &Chain,
     d: &EscrowDeployment,
@@ -234,6 +240,14 @@ pub fn play_job(
     job_seed: u64,
     behaviour: Behaviour,
 ) -> Result<JobRun, ScenarioError> {
+    chain.advance_blocks(1);
+    let keeper = chain.account("keeper");
+    let assign = chain.execute(
+        &keeper,
+        &d.escrow,
+        &ExecuteMsg::AssignJobs { limit: None },
+        &[],
+    )?;
     let assigned: Vec<Addr> = job(chain, d, job_id)?
         .assignments
         .into_iter()
@@ -301,6 +315,7 @@ pub fn play_job(
     Ok(JobRun {
         job_id,
         submit,
+        assign,
         commits,
         reveals,
         settle,

@@ -11,8 +11,8 @@ use cosmwasm_std::{
 use cw_multi_test::{ContractWrapper, Executor};
 use sha2::{Digest, Sha256};
 use sibyl_api::escrow::{
-    ConfigUpdate, DType, DeclineReason, ExecuteMsg, InstantiateMsg, JobInput, JobStatus,
-    MigrateMsg, OperatorOutcome, TensorSpec, WorkAction,
+    ConfigUpdate, DType, DeclineReason, ExecuteMsg, InstantiateMsg, JobInput, JobPhase, JobStatus,
+    JobsFilter, MigrateMsg, OperatorOutcome, TensorSpec, WorkAction,
 };
 use sibyl_example_consumer::msg::{
     ExecuteMsg as ConsumerMsg, QueryMsg as ConsumerQuery, RequestResponse, RequestStatus,
@@ -75,6 +75,7 @@ fn attack_poison_jobs_repeated_cost_honest_operators_nothing_and_the_consumer_so
             .execute_with_funds(&user, &msg, &coins(suite.price(3), DENOM))
             .unwrap();
         let job_id = job_id_of(&response);
+        suite.assign();
         let assigned = suite.assigned(job_id);
         let mut last = None;
         for operator in &assigned {
@@ -236,10 +237,118 @@ fn decline_errors() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// #2 Assignment grinding (only the cancellation fee; the assignment is still known at submission)
+// #2 Assignment grinding
 
-/// Submit, look at the assignment, cancel, repeat until the assignment suits the submitter.
-/// Before 0.2.0 every retry was refunded in full; now each costs the protocol fee and remainder.
+/// Before 0.2.0 `SubmitJob` drew the operators from its own block's data: a submitter could
+/// simulate the draw, or submit, look and cancel for free, until it drew its sybils. Now the
+/// submission draws nothing; `AssignJobs` draws in a later block, and until then no operator is
+/// known, can answer or be settled against.
+#[test]
+fn attack_assignment_is_unknown_at_submission_and_drawn_in_a_later_block() {
+    let mut suite = Suite::new(5);
+    let user = suite.user.clone();
+    let msg = suite.submit_msg(3, 2, INPUT, false);
+    let price = coins(suite.price(3), DENOM);
+    let submitted = suite.execute_with_funds(&user, &msg, &price).unwrap();
+    let job_id = job_id_of(&submitted);
+    assert!(events_of(&submitted, "wasm-sibyl_assign").next().is_none());
+    let job = suite.job(job_id);
+    assert!(job.assignments.is_empty());
+    assert_eq!(job.job.phase, Some(JobPhase::Assignment));
+    assert_eq!(job.job.assigned_height, None);
+    let queued = suite.jobs(JobsFilter::AwaitingAssignment {});
+    assert_eq!(queued.jobs.len(), 1);
+    assert_eq!(queued.jobs[0].job_id, job_id);
+    for operator in suite
+        .operators
+        .iter()
+        .map(|op| op.addr.clone())
+        .collect::<Vec<_>>()
+    {
+        assert!(suite.pending_work(&operator).work.is_empty());
+        assert_error(
+            suite.commit(job_id, &operator, b"early"),
+            ContractError::AwaitingAssignment { job_id },
+        );
+    }
+    assert_error(
+        suite.settle(job_id),
+        ContractError::AwaitingAssignment { job_id },
+    );
+
+    // In the submission's own block there is nothing due: the call succeeds and draws nothing.
+    let keeper = suite.app.api().addr_make("keeper");
+    let same_block = suite
+        .execute(&keeper, &ExecuteMsg::AssignJobs { limit: None })
+        .unwrap();
+    assert_eq!(
+        event_attr(&same_block, "wasm", "assigned").as_deref(),
+        Some("0")
+    );
+    assert!(suite.job(job_id).assignments.is_empty());
+
+    let assigned = suite.assign();
+    assert_eq!(
+        event_attr(&assigned, "wasm", "assigned").as_deref(),
+        Some("1")
+    );
+    assert_eq!(events_of(&assigned, "wasm-sibyl_assign").count(), 3);
+    let height = suite.app.block_info().height;
+    let job = suite.job(job_id).job;
+    assert_eq!(job.assigned_height, Some(height));
+    assert_eq!(job.phase, Some(JobPhase::Commit));
+    assert_eq!(job.commit_deadline, height + COMMIT_WINDOW);
+    assert_eq!(job.reveal_deadline, height + COMMIT_WINDOW + REVEAL_WINDOW);
+    assert!(suite
+        .jobs(JobsFilter::AwaitingAssignment {})
+        .jobs
+        .is_empty());
+    // Racing nodes: a second call in the same block finds nothing left and still succeeds.
+    let again = suite
+        .execute(&keeper, &ExecuteMsg::AssignJobs { limit: None })
+        .unwrap();
+    assert_eq!(event_attr(&again, "wasm", "assigned").as_deref(), Some("0"));
+    for operator in suite.assigned(job_id) {
+        assert_eq!(suite.pending_work(&operator).work.len(), 1);
+    }
+}
+
+/// What the submitter knows when it pays (the chain's state, its own block) does not fix the
+/// draw: the same submissions on two chains that differ only in the assigning block's time, or in
+/// whether one earlier reveal's salt was folded in before the assignment, draw different
+/// operators.
+#[test]
+fn attack_the_draw_depends_on_what_arrives_after_submission() {
+    fn drawn(time_shift_secs: u64, reveal_earlier_job: bool) -> Vec<Vec<Addr>> {
+        let mut suite = Suite::new(9);
+        let earlier = suite.submit(1, 1, None);
+        let operator = suite.assigned(earlier)[0].clone();
+        suite.commit(earlier, &operator, b"out").unwrap();
+        if reveal_earlier_job {
+            suite.reveal(earlier, &operator, b"out").unwrap();
+        }
+        let user = suite.user.clone();
+        let msg = suite.submit_msg(3, 2, INPUT, false);
+        let price = coins(suite.price(3), DENOM);
+        let jobs: Vec<u64> = (0..8)
+            .map(|_| job_id_of(&suite.execute_with_funds(&user, &msg, &price).unwrap()))
+            .collect();
+        suite
+            .app
+            .update_block(|block| block.time = block.time.plus_seconds(time_shift_secs));
+        suite.assign();
+        jobs.iter().map(|job_id| suite.assigned(*job_id)).collect()
+    }
+    let base = drawn(0, false);
+    assert!(base.iter().all(|operators| operators.len() == 3));
+    assert_eq!(base, drawn(0, false), "the draw is deterministic");
+    assert_ne!(base, drawn(1, false), "the assigning block's time moves it");
+    assert_ne!(base, drawn(0, true), "an earlier reveal's salt moves it");
+}
+
+/// Submit, wait for the draw, look, cancel, repeat: every retry now costs the protocol fee and
+/// remainder (before 0.2.0 it was refunded in full), and so does a cancellation before the draw,
+/// which shows nothing.
 #[test]
 fn attack_assignment_grinding_by_cancelling_costs_the_protocol_fee_per_retry() {
     let mut suite = Suite::new(5);
@@ -261,7 +370,75 @@ fn attack_assignment_grinding_by_cancelling_costs_the_protocol_fee_per_retry() {
         retries += 1;
         assert_eq!(suite.balance(&user), user_before - retry_cost);
     }
-    assert_eq!(suite.treasury_pending(), retries * retry_cost);
+    assert!(
+        retries > 0,
+        "the first draw already gave the wanted operator"
+    );
+
+    let user_before = suite.balance(&user);
+    let msg = suite.submit_msg(3, 2, INPUT, false);
+    let price = coins(suite.price(3), DENOM);
+    let job_id = job_id_of(&suite.execute_with_funds(&user, &msg, &price).unwrap());
+    suite
+        .execute(&user, &ExecuteMsg::Cancel { job_id })
+        .unwrap();
+    assert_eq!(suite.balance(&user), user_before - retry_cost);
+    assert_eq!(suite.job(job_id).job.status, JobStatus::Cancelled);
+    assert!(suite
+        .jobs(JobsFilter::AwaitingAssignment {})
+        .jobs
+        .is_empty());
+    let after_cancel = suite.assign();
+    assert_eq!(
+        event_attr(&after_cancel, "wasm", "assigned").as_deref(),
+        Some("0")
+    );
+    assert_eq!(suite.treasury_pending(), (retries + 1) * retry_cost);
+}
+
+/// A job whose draw cannot be made (staked operators left since submission) waits without
+/// holding up the jobs behind it, and its consumer can still cancel it.
+#[test]
+fn a_job_that_cannot_be_drawn_waits_without_blocking_the_queue() {
+    let mut suite = Suite::new(3);
+    let user = suite.user.clone();
+    let big = suite.submit_msg(3, 2, INPUT, false);
+    let small = suite.submit_msg(1, 1, INPUT, false);
+    let stuck = job_id_of(
+        &suite
+            .execute_with_funds(&user, &big, &coins(suite.price(3), DENOM))
+            .unwrap(),
+    );
+    let next = job_id_of(
+        &suite
+            .execute_with_funds(&user, &small, &coins(suite.price(1), DENOM))
+            .unwrap(),
+    );
+    let leaving = suite.operators[2].addr.clone();
+    suite
+        .app
+        .execute_contract(
+            leaving,
+            suite.staking.clone(),
+            &sibyl_api::staking::ExecuteMsg::LeaveOperator {},
+            &[],
+        )
+        .unwrap();
+    suite.assign();
+    assert_eq!(suite.job(stuck).job.phase, Some(JobPhase::Assignment));
+    assert_eq!(suite.assigned(next).len(), 1);
+    let queued = suite.jobs(JobsFilter::AwaitingAssignment {});
+    assert_eq!(
+        queued.jobs.iter().map(|job| job.job_id).collect::<Vec<_>>(),
+        vec![stuck]
+    );
+    suite
+        .execute(&user, &ExecuteMsg::Cancel { job_id: stuck })
+        .unwrap();
+    assert!(suite
+        .jobs(JobsFilter::AwaitingAssignment {})
+        .jobs
+        .is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,6 +472,7 @@ fn attack_inputs_of_the_wrong_size_are_refused_at_submission() {
     // The declared size reaches the operators.
     let msg = remote_submit(&suite, 1, 1, vec![1; 32], 64);
     let job_id = job_id_of(&suite.execute_with_funds(&user, &msg, &price).unwrap());
+    suite.assign();
     let operator = suite.assigned(job_id)[0].clone();
     let work = &suite.pending_work(&operator).work[0];
     assert!(matches!(work.input, JobInput::Remote { size: 64, .. }));

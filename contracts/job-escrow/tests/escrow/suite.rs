@@ -361,7 +361,18 @@ impl Suite {
             }
         }
         .unwrap();
-        job_id_of(&response)
+        let job_id = job_id_of(&response);
+        self.assign();
+        job_id
+    }
+
+    /// The next block, in which anyone's `AssignJobs` draws the operators of every job submitted
+    /// before it (what the operators' nodes do on a chain).
+    pub fn assign(&mut self) -> AppResponse {
+        self.advance(1);
+        let keeper = self.app.api().addr_make("keeper");
+        self.execute(&keeper, &ExecuteMsg::AssignJobs { limit: None })
+            .unwrap()
     }
 
     /// The user has the forwarding contract `forwarder` send `msg` (and `funds`) to the escrow.
@@ -393,7 +404,9 @@ impl Suite {
                 &coins(self.price(3), DENOM),
             )
             .unwrap();
-        job_id_of(&response)
+        let job_id = job_id_of(&response);
+        self.assign();
+        job_id
     }
 
     /// The example consumer `consumer`'s record of its request for `job_id`.

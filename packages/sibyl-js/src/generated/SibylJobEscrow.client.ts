@@ -207,6 +207,11 @@ export interface SibylJobEscrowInterface extends SibylJobEscrowReadOnlyInterface
     quorum?: number;
     redundancy?: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  assignJobs: ({
+    limit
+  }: {
+    limit?: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   commit: ({
     commitment,
     jobId
@@ -298,6 +303,7 @@ export class SibylJobEscrowClient extends SibylJobEscrowQueryClient implements S
     this.updateModelUri = this.updateModelUri.bind(this);
     this.deprecateModel = this.deprecateModel.bind(this);
     this.submitJob = this.submitJob.bind(this);
+    this.assignJobs = this.assignJobs.bind(this);
     this.commit = this.commit.bind(this);
     this.decline = this.decline.bind(this);
     this.reveal = this.reveal.bind(this);
@@ -377,6 +383,17 @@ export class SibylJobEscrowClient extends SibylJobEscrowQueryClient implements S
         model_hash: modelHash,
         quorum,
         redundancy
+      }
+    }, fee_, memo_, funds_);
+  };
+  assignJobs = async ({
+    limit
+  }: {
+    limit?: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      assign_jobs: {
+        limit
       }
     }, fee_, memo_, funds_);
   };

@@ -56,6 +56,10 @@ export type ExecuteMsg = {
     redundancy?: number | null;
   };
 } | {
+  assign_jobs: {
+    limit?: number | null;
+  };
+} | {
   commit: {
     commitment: Binary;
     job_id: number;
@@ -168,6 +172,8 @@ export type JobsFilter = {
   status: {
     status: JobStatus;
   };
+} | {
+  awaiting_assignment: {};
 };
 export type JobStatus = "open" | "completed" | "failed" | "cancelled";
 export interface MigrateMsg {
@@ -199,7 +205,7 @@ export interface Config {
   wrong_result_slash: Decimal;
 }
 export type OperatorOutcome = "pending" | "paid" | "slashed_wrong_result" | "slashed_missed" | "paid_no_quorum" | "decline_paid" | "unpaid";
-export type JobPhase = "commit" | "reveal" | "awaiting_settlement";
+export type JobPhase = "assignment" | "commit" | "reveal" | "awaiting_settlement";
 export type Uint256 = string;
 export interface JobResponse {
   assignments: AssignmentResponse[];
@@ -219,6 +225,7 @@ export interface AssignmentResponse {
   output_hash?: HexBinary | null;
 }
 export interface JobSummary {
+  assigned_height?: number | null;
   callback: boolean;
   commit_deadline: number;
   consumer: Addr;
