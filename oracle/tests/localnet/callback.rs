@@ -111,6 +111,17 @@ async fn a_callback_that_runs_out_of_gas_blocks_no_settlement_and_strands_nothin
         operator.stop();
     }
     let failed = consumer.submit(&[samples[1].0.clone()]).await[0];
+    // No node runs to draw it: the admin sends the assignment, in a later block.
+    let submitted = admin.latest_height().await.unwrap();
+    admin.wait_for_block_after(submitted).await.unwrap();
+    execute(
+        &admin,
+        &deployment.escrow,
+        &ExecuteMsg::AssignJobs { limit: None },
+        vec![],
+    )
+    .await
+    .expect("assign the job");
     let open: JobResponse = query(&admin, &deployment.escrow, &job(failed))
         .await
         .unwrap();
